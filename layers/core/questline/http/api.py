@@ -1,0 +1,261 @@
+"""The HTTP glue every API function shares.
+
+`Routes` is a Powertools Router whose routes are written in the template's path syntax
+(`/v1/identities/{identityId}`) and declare their `AuthPolicy`. `Api` is one endpoint-group function: it
+owns the Powertools resolver (pydantic validation, OpenAPI) and, per request, in this order:
+
+1. finds the route's policy from the event's `routeKey` (what API Gateway matched),
+2. refuses bodies over the size limit (413),
+3. authenticates (401 in the family's envelope; before validation, so anonymous callers learn nothing),
+4. checks the body is JSON it can read (400/415),
+5. lets the resolver validate and run the route; every error, raised anywhere, leaves through the
+   family's one envelope mapping (`questline.http.envelopes`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import (
+    APIGatewayHttpResolver,
+    Depends,
+    Request,
+    Response,
+    content_types,
+)
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.logging import correlation_paths
+
+from questline.auth import AuthPolicy, Principal, authenticate
+from questline.auth.principal import CredentialKind
+from questline.errors import NotFound, QuestlineError, Unauthorized, UnknownCredential, UnsupportedMediaType
+from questline.http.body import prepare_json_body, raw_body
+from questline.http.envelopes import Family, validation_error
+from questline.observability import instrument, logger
+from questline.settings import get_settings
+from questline.storage import capacity
+
+CAPACITY_HEADER = "x-questline-capacity"
+_PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+
+# OpenAPI security schemes, one per way a credential travels (merged into the published document).
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "bearerKey": {"type": "http", "scheme": "bearer", "description": "sk_, pk_ or op_ key as a bearer token"},
+    "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+    "questApiKey": {"type": "apiKey", "in": "header", "name": "apikey"},
+    "platformUserId": {"type": "apiKey", "in": "header", "name": "userid"},
+    "platformUserToken": {"type": "apiKey", "in": "header", "name": "token"},
+}
+
+
+def _security_for(policy: AuthPolicy) -> list[dict[str, list[str]]] | None:
+    if policy.is_public:
+        return None
+    options: list[dict[str, list[str]]] = []
+    if policy.accepts & {
+        CredentialKind.OPERATOR,
+        CredentialKind.SECRET_KEY,
+        CredentialKind.PUBLISHABLE_KEY,
+        CredentialKind.WIDGET_TOKEN,
+    }:
+        options += [{"bearerKey": []}, {"apiKeyHeader": []}, {"questApiKey": []}]
+    if CredentialKind.PLATFORM_USER in policy.accepts:
+        options.append({"platformUserId": [], "platformUserToken": []})
+    return options
+
+
+def to_powertools_rule(path: str) -> str:
+    """`/a/{b}` (API Gateway, the template) -> `/a/<b>` (Powertools)."""
+    return _PATH_PARAMETER.sub(r"<\1>", path)
+
+
+def current_principal(request: Request) -> Principal:
+    principal = request.context.get("principal")
+    if principal is None:  # pragma: no cover - a route without a policy never reaches its handler
+        raise RuntimeError("route reached without authentication")
+    return principal  # type: ignore[no-any-return]
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+"""Inject the authenticated caller into a route handler: `def route(..., caller: CurrentPrincipal)`."""
+
+
+class Routes:
+    """The routes of one resource. Each declares the credentials it accepts."""
+
+    def __init__(self, *, tag: str) -> None:
+        self.router = Router()
+        self.tag = tag
+        self.policies: dict[str, AuthPolicy] = {}
+
+    def _route(self, method: str, path: str, auth: AuthPolicy, kwargs: dict[str, Any]) -> Callable[..., Any]:
+        self.policies[f"{method} {path}"] = auth
+        security = _security_for(auth)
+        if security is not None:
+            kwargs.setdefault("security", security)
+        kwargs.setdefault("tags", [self.tag])
+        register = getattr(self.router, method.lower())
+        return register(to_powertools_rule(path), **kwargs)  # type: ignore[no-any-return]
+
+    def get(self, path: str, *, auth: AuthPolicy, **kwargs: Any) -> Callable[..., Any]:
+        return self._route("GET", path, auth, kwargs)
+
+    def post(self, path: str, *, auth: AuthPolicy, **kwargs: Any) -> Callable[..., Any]:
+        return self._route("POST", path, auth, kwargs)
+
+    def put(self, path: str, *, auth: AuthPolicy, **kwargs: Any) -> Callable[..., Any]:
+        return self._route("PUT", path, auth, kwargs)
+
+    def patch(self, path: str, *, auth: AuthPolicy, **kwargs: Any) -> Callable[..., Any]:
+        return self._route("PATCH", path, auth, kwargs)
+
+    def delete(self, path: str, *, auth: AuthPolicy, **kwargs: Any) -> Callable[..., Any]:
+        return self._route("DELETE", path, auth, kwargs)
+
+
+class Api:
+    """One endpoint-group Lambda: a resolver, the routes it serves, and its family's envelope."""
+
+    def __init__(self, family: Family, *routes: Routes, json_responses: bool = True) -> None:
+        self.family = family
+        # A response that breaks its own model is our bug: a 500, never a 400 blamed on the client.
+        self.resolver = APIGatewayHttpResolver(
+            enable_validation=True, response_validation_error_http_code=500
+        )
+        self.policies: dict[str, AuthPolicy] = {}
+        self.json_responses = json_responses
+        for group in routes:
+            self.resolver.include_router(group.router)
+            self.policies.update(group.policies)
+        self.resolver.exception_handler(QuestlineError)(self._domain_error)
+        self.resolver.exception_handler(RequestValidationError)(self._validation_error)
+        self.resolver.exception_handler(RequestUnsupportedContentType)(self._unsupported_content)
+        self.resolver.exception_handler(Exception)(self._unexpected_error)
+        self.lambda_handler = instrument(self.handle, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+
+    @property
+    def route_keys(self) -> set[str]:
+        return set(self.policies)
+
+    def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        tally = capacity.reset()
+        started = time.perf_counter()
+        route_key = str(event.get("routeKey", ""))
+        settings = get_settings()
+        try:
+            policy = self.policies.get(route_key)
+            if policy is None:
+                raise NotFound(f"no route {route_key or '(none)'} in this function")
+            raw = raw_body(event, settings.max_body_bytes)
+            principal = authenticate(policy, event.get("headers") or {})
+            prepared = prepare_json_body(event, raw)
+            self.resolver.append_context(principal=principal)
+            response = self.resolver.resolve(prepared, context)
+        except QuestlineError as error:
+            response = self.error_response(error)
+        finally:
+            self.resolver.clear_context()
+        status = int(response.get("statusCode", 200))
+        if settings.expose_capacity:
+            response.setdefault("headers", {})[CAPACITY_HEADER] = tally.header()
+        logger.info(
+            "request",
+            extra={
+                "route": route_key,
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "dynamodb": tally.as_dict(),
+            },
+        )
+        return response
+
+    def error_response(self, error: QuestlineError) -> dict[str, Any]:
+        status, body = self.family.render(error)
+        return {
+            "statusCode": status,
+            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps(body, separators=(",", ":")),
+            "isBase64Encoded": False,
+        }
+
+    def openapi_schema(self, *, title: str) -> dict[str, Any]:
+        from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
+
+        schemes: dict[str, Any] = {
+            name: HTTPBearer(description=spec.get("description"))
+            if spec["type"] == "http"
+            else APIKey(name=spec["name"], **{"in": APIKeyIn.header})
+            for name, spec in SECURITY_SCHEMES.items()
+        }
+        schema = self.resolver.get_openapi_schema(title=title, version="1.0.0", security_schemes=schemes)
+        document: dict[str, Any] = schema.model_dump(mode="json", by_alias=True, exclude_none=True)
+        self._document_errors(document)
+        return document
+
+    def _document_errors(self, document: dict[str, Any]) -> None:
+        """Replace Powertools' generic 422/500 entries with what this family really answers."""
+        family = self.family
+        reference = {"$ref": f"#/components/schemas/{family.schema_name}"}
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas[family.schema_name] = family.error_schema()
+        for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+            schemas.pop(name, None)
+        for path, operations in document.get("paths", {}).items():
+            for method, operation in operations.items():
+                policy = self.policies.get(f"{method.upper()} {path}")
+                responses = operation.setdefault("responses", {})
+                for generic in ("422", "500"):
+                    if responses.get(generic, {}).get("description") in (
+                        "Validation Error",
+                        "Response Validation Error",
+                    ):
+                        del responses[generic]
+                statuses = {
+                    family.validation_status: "The request is not valid (the message names the field)"
+                }
+                if policy is not None and not policy.is_public:
+                    statuses[family.status_of(Unauthorized("-"))] = "No valid credential for this route"
+                    statuses.setdefault(
+                        family.status_of(UnknownCredential("-")), "The credential matches nothing"
+                    )
+                    statuses[403] = "The credential may not do this"
+                if "{" in path:
+                    statuses.setdefault(404, "Nothing exists at this path")
+                if method in ("post", "put", "patch", "delete"):
+                    statuses[413] = "The body is larger than the limit"
+                    statuses[415] = "The body is not JSON"
+                statuses[500] = "Unexpected error"
+                for status, description in statuses.items():
+                    responses.setdefault(
+                        str(status),
+                        {"description": description, "content": {"application/json": {"schema": reference}}},
+                    )
+
+    # exception handlers (inside the resolver)
+
+    def _render(self, error: QuestlineError) -> Response[Any]:
+        status, body = self.family.render(error)
+        return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+    def _domain_error(self, error: QuestlineError) -> Response[Any]:
+        if error.status >= 500:
+            logger.error("request failed", extra={"error": error.code})
+        return self._render(error)
+
+    def _validation_error(self, error: RequestValidationError) -> Response[Any]:
+        return self._render(validation_error(list(error.errors())))
+
+    def _unsupported_content(self, error: RequestUnsupportedContentType) -> Response[Any]:
+        return self._render(UnsupportedMediaType("send the body as application/json", field="body"))
+
+    def _unexpected_error(self, error: Exception) -> Response[Any]:
+        logger.exception("unhandled error")
+        return self._render(QuestlineError("internal error; the request id is in the logs"))

@@ -1,0 +1,65 @@
+"""Settings read once per container from the environment the template gives each function.
+
+Nothing here runs at import time: `get_settings()` builds the object on first use and caches it, so tests
+can set the environment (and moto) up before any function asks for it. `reset_settings()` is for tests.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import NamedTuple
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else raw.strip().lower() in _TRUE
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    return int(raw) if raw.strip() else default
+
+
+class Settings(NamedTuple):
+    stage: str
+    table_name: str
+    operator_key_hash: str
+    webhook_queue_url: str
+    max_body_bytes: int
+    auth_cache_seconds: int
+    auto_enable_entities: bool
+    allow_loopback_webhooks: bool
+    expose_capacity: bool
+    webhook_timeout_seconds: int
+    swagger_ui_base_url: str
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings(
+        stage=os.environ.get("STAGE", "local"),
+        table_name=os.environ.get("TABLE_NAME", "questline"),
+        operator_key_hash=os.environ.get("OPERATOR_KEY_HASH", "").strip().lower(),
+        webhook_queue_url=os.environ.get("WEBHOOK_QUEUE_URL", ""),
+        max_body_bytes=_int("MAX_BODY_BYTES", 256 * 1024),
+        auth_cache_seconds=_int("AUTH_CACHE_SECONDS", 30),
+        auto_enable_entities=_flag("AUTO_ENABLE_ENTITIES", False),
+        allow_loopback_webhooks=_flag("ALLOW_LOOPBACK_WEBHOOKS", False),
+        expose_capacity=_flag("EXPOSE_CAPACITY", False),
+        webhook_timeout_seconds=_int("WEBHOOK_TIMEOUT_SECONDS", 10),
+        swagger_ui_base_url=os.environ.get(
+            "SWAGGER_UI_BASE_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
+        ).rstrip("/"),
+    )
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment between cases)."""
+    get_settings.cache_clear()

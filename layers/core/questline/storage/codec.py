@@ -1,0 +1,139 @@
+"""Python values <-> DynamoDB attribute values, and the checks that keep client data storable.
+
+A small codec of our own instead of boto3's TypeSerializer: it takes floats (JSON numbers) without a
+Decimal round trip, gives ints back as ints, and is cheap to import.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from questline.errors import BadRequest
+
+# DynamoDB's own limits on attribute values (https://docs.aws.amazon.com/amazondynamodb/latest/
+# developerguide/ServiceQuotas.html): numbers have 38 significant digits within 1E-130..9.99E+125 and
+# documents nest at most 32 levels. Client data is checked against tighter bounds before it is stored.
+MAX_CLIENT_DEPTH = 16
+_MAX_NUMBER = Decimal("9.9999999999999999999999999999999999999E+125")
+_MIN_NUMBER = Decimal("1E-130")
+_MAX_DIGITS = 38
+
+AttributeValue = dict[str, Any]
+
+
+def to_attr(value: Any) -> AttributeValue:  # noqa: PLR0911 - one branch per DynamoDB type
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if isinstance(value, float):
+        return {"N": _float_text(value)}
+    if isinstance(value, Decimal):
+        return {"N": str(value)}
+    if isinstance(value, Mapping):
+        return {"M": {str(k): to_attr(v) for k, v in value.items()}}
+    if isinstance(value, (list, tuple)):
+        return {"L": [to_attr(v) for v in value]}
+    if isinstance(value, (set, frozenset)):
+        if all(isinstance(v, str) for v in value):
+            return {"SS": sorted(value)}
+        return {"NS": sorted(str(v) for v in value)}
+    if isinstance(value, bytes):
+        return {"B": value}
+    raise TypeError(f"cannot store a {type(value).__name__}")
+
+
+def from_attr(attr: AttributeValue) -> Any:  # noqa: PLR0911 - one branch per DynamoDB type
+    ((kind, raw),) = attr.items()
+    if kind == "S":
+        return raw
+    if kind == "N":
+        return _number(raw)
+    if kind == "BOOL":
+        return bool(raw)
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return {k: from_attr(v) for k, v in raw.items()}
+    if kind == "L":
+        return [from_attr(v) for v in raw]
+    if kind == "SS":
+        return set(raw)
+    if kind == "NS":
+        return {_number(v) for v in raw}
+    if kind == "B":
+        return bytes(raw)
+    raise TypeError(f"unknown attribute type {kind}")
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, AttributeValue]:
+    """Top-level `None` means "absent": such attributes are left out of the item."""
+    return {k: to_attr(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: Mapping[str, AttributeValue]) -> dict[str, Any]:
+    return {k: from_attr(v) for k, v in item.items()}
+
+
+def _number(text: str) -> int | float:
+    # DynamoDB hands numbers back canonicalised ("1.50" -> "1.5", "2.0" -> "2"): whole numbers come back as
+    # ints, the rest as floats, which is what a JSON client sent in the first place.
+    if "." in text or "e" in text or "E" in text:
+        return float(text)
+    return int(text)
+
+
+def _float_text(value: float) -> str:
+    if not math.isfinite(value):
+        raise TypeError("cannot store NaN or infinity")
+    return repr(value)
+
+
+def check_client_value(value: Any, field: str, *, depth: int = 0) -> None:
+    """Refuse, as a 400 naming `field`, client JSON that DynamoDB could not store.
+
+    JSON parsing already limits the types to dict, list, str, int, float, bool and None.
+    """
+    if depth > MAX_CLIENT_DEPTH:
+        raise BadRequest(f"{field} is nested more than {MAX_CLIENT_DEPTH} levels deep", field=field)
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return
+    if isinstance(value, (int, float)):
+        _check_number(value, field)
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise BadRequest(f"{field} has a non-string key", field=field)
+            check_client_value(item, field, depth=depth + 1)
+        return
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            check_client_value(item, field, depth=depth + 1)
+        return
+    raise BadRequest(f"{field} holds a value that is not JSON", field=field)
+
+
+def _check_number(value: float, field: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadRequest(f"{field} holds a number that is not finite", field=field)
+    try:
+        number = Decimal(repr(value) if isinstance(value, float) else value)
+    except InvalidOperation as error:  # pragma: no cover - repr of a finite float always parses
+        raise BadRequest(f"{field} holds an invalid number", field=field) from error
+    if number == 0:
+        return
+    magnitude = abs(number)
+    # Significant digits without normalize(), which would round to the default 28-digit context.
+    digits = len("".join(map(str, number.as_tuple().digits)).strip("0"))
+    if magnitude > _MAX_NUMBER or magnitude < _MIN_NUMBER or digits > _MAX_DIGITS:
+        raise BadRequest(
+            f"{field} holds a number outside the storable range (38 digits, 1E-130 to 1E+125)", field=field
+        )

@@ -1,0 +1,1 @@
+"""Tenancy: entities (tenants), their API keys, and the operator's bootstrap."""

@@ -1,0 +1,1 @@
+"""Webhooks: activity items fanned out per matching hook (stream side), signed deliveries (queue side)."""
