@@ -1,0 +1,74 @@
+"""Platform routes: health, the merged OpenAPI document and its Swagger UI page. No credentials."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+
+from questline.auth import PUBLIC
+from questline.health import HealthReport, check_health
+from questline.http import PLATFORM, Api, Routes
+from questline.http.models import ApiModel
+from questline.settings import get_settings
+
+OPENAPI_DOCUMENT = Path(__file__).with_name("openapi.json")
+
+routes = Routes(tag="platform")
+
+
+class TableHealth(ApiModel):
+    reachable: bool
+    latency_ms: float | None = None
+
+
+class HealthOut(ApiModel):
+    status: str
+    stage: str
+    table: TableHealth
+
+
+@routes.get("/health", auth=PUBLIC, summary="Liveness and table reachability")
+def health() -> Response[HealthOut]:
+    report: HealthReport = check_health()
+    body = HealthOut(
+        status="ok" if report.table_reachable else "degraded",
+        stage=get_settings().stage,
+        table=TableHealth(reachable=report.table_reachable, latency_ms=report.latency_ms),
+    )
+    return Response(
+        status_code=200 if report.table_reachable else 503,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+    )
+
+
+@lru_cache(maxsize=1)
+def _openapi_document() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(OPENAPI_DOCUMENT.read_text(encoding="utf-8"))
+    return document
+
+
+@routes.get("/openapi.json", auth=PUBLIC, summary="OpenAPI 3.1 document of every route")
+def openapi_document() -> dict[str, Any]:
+    return _openapi_document()
+
+
+@routes.get("/docs", auth=PUBLIC, summary="Swagger UI for the OpenAPI document")
+def docs() -> Response[str]:
+    cdn = get_settings().swagger_ui_base_url
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Questline API</title>
+<link rel="stylesheet" href="{cdn}/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="{cdn}/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({{url: {json.dumps("openapi.json")}, dom_id: "#swagger-ui"}});</script>
+</body></html>"""
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=page)
+
+
+api = Api(PLATFORM, routes)
+lambda_handler = api.lambda_handler
