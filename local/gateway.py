@@ -1,0 +1,329 @@
+"""The local HTTP API: API Gateway HTTP API (payload format 2.0) in front of the function pools.
+
+Routes come from the template's `HttpApi` events. Each request becomes a real v2 event (routeKey,
+rawPath, rawQueryString, cookies, lower-cased comma-joined headers, pathParameters, requestContext,
+base64 bodies for binary media types) and each function result is mapped back as API Gateway maps it
+(a dict without `statusCode` is a 200 JSON body; a function error is `{"message":"Internal Server Error"}`).
+CORS preflights are answered from the template's CorsConfiguration.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from local.runtime import FunctionPool, Invocation
+from local.template import ACCOUNT_ID, HttpRoute
+
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own limit
+_TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/javascript",
+    "application/xml",
+    "application/x-www-form-urlencoded",
+)
+
+
+@dataclass
+class _CompiledRoute:
+    route: HttpRoute
+    pool: FunctionPool
+    pattern: re.Pattern[str]
+    literal_segments: int
+    greedy: bool
+
+
+def _compile(route: HttpRoute, pool: FunctionPool) -> _CompiledRoute:
+    segments = [s for s in route.path.split("/") if s]
+    parts, literals, greedy = [], 0, False
+    for segment in segments:
+        match = re.fullmatch(r"\{(\w+)(\+?)\}", segment)
+        if match and match.group(2):
+            parts.append(f"(?P<{match.group(1)}>.+)")
+            greedy = True
+        elif match:
+            parts.append(f"(?P<{match.group(1)}>[^/]+)")
+        else:
+            parts.append(re.escape(segment))
+            literals += 1
+    return _CompiledRoute(route, pool, re.compile("^/" + "/".join(parts) + "/?$"), literals, greedy)
+
+
+class Router:
+    def __init__(self) -> None:
+        self._routes: list[_CompiledRoute] = []
+
+    def add(self, route: HttpRoute, pool: FunctionPool) -> None:
+        self._routes.append(_compile(route, pool))
+        # API Gateway prefers the most specific route: more literal segments, and greedy ones last.
+        self._routes.sort(key=lambda r: (r.greedy, -r.literal_segments, r.route.method == "ANY"))
+
+    @property
+    def routes(self) -> list[HttpRoute]:
+        return [r.route for r in self._routes]
+
+    def match(self, method: str, path: str) -> tuple[_CompiledRoute, dict[str, str]] | None:
+        for compiled in self._routes:
+            if compiled.route.method not in (method, "ANY"):
+                continue
+            found = compiled.pattern.match(path)
+            if found:
+                return compiled, {k: unquote(v) for k, v in found.groupdict().items()}
+        return None
+
+
+def build_event(
+    *,
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    route_key: str,
+    path_parameters: Mapping[str, str],
+    source_ip: str,
+    host: str,
+) -> dict[str, Any]:
+    joined: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in headers:
+        lower = name.lower()
+        if lower == "cookie":
+            cookies.extend(c.strip() for c in value.split(";") if c.strip())
+            continue
+        joined[lower] = f"{joined[lower]},{value}" if lower in joined else value
+    query: dict[str, str] = {}
+    for key, value in parse_qsl(raw_query, keep_blank_values=True):
+        query[key] = f"{query[key]},{value}" if key in query else value
+    now = datetime.now(UTC)
+    content_type = joined.get("content-type", "").lower()
+    text_body = not content_type or content_type.startswith(_TEXT_TYPES) or "json" in content_type
+    encoded_body: str | None = None
+    base64_encoded = False
+    if body:
+        try:
+            encoded_body = body.decode("utf-8") if text_body else None
+        except UnicodeDecodeError:
+            encoded_body = None
+        if encoded_body is None:
+            encoded_body, base64_encoded = base64.b64encode(body).decode(), True
+    request_id = uuid.uuid4().hex[:16]
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+        "headers": joined,
+        "requestContext": {
+            "accountId": ACCOUNT_ID,
+            "apiId": "local",
+            "domainName": host,
+            "domainPrefix": host.split(".", maxsplit=1)[0].split(":", maxsplit=1)[0],
+            "http": {
+                "method": method,
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": joined.get("user-agent", ""),
+            },
+            "requestId": request_id,
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "isBase64Encoded": base64_encoded,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if query:
+        event["queryStringParameters"] = query
+    if path_parameters:
+        event["pathParameters"] = dict(path_parameters)
+    if encoded_body is not None:
+        event["body"] = encoded_body
+    return event
+
+
+def map_result(outcome: Invocation) -> tuple[int, dict[str, str], list[str], bytes]:
+    """A function's answer as API Gateway (payload 2.0) turns it into an HTTP response."""
+    if not outcome.ok:
+        if outcome.error and outcome.error.get("errorType") == "Sandbox.Timedout":
+            return 503, {"content-type": "application/json"}, [], b'{"message":"Service Unavailable"}'
+        return 500, {"content-type": "application/json"}, [], b'{"message":"Internal Server Error"}'
+    result = outcome.result
+    if not isinstance(result, dict) or "statusCode" not in result:
+        return 200, {"content-type": "application/json"}, [], json.dumps(result).encode()
+    headers = {str(k).lower(): str(v) for k, v in (result.get("headers") or {}).items()}
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers[str(name).lower()] = ",".join(map(str, values))
+    body = result.get("body") or ""
+    raw = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+    return int(result["statusCode"]), headers, list(result.get("cookies") or []), raw
+
+
+@dataclass
+class Cors:
+    allow_origins: list[str]
+    allow_headers: list[str]
+    allow_methods: list[str]
+    max_age: int | None
+
+    def headers_for(self, origin: str | None) -> dict[str, str]:
+        if not origin or not self.allow_origins:
+            return {}
+        if "*" in self.allow_origins:
+            return {"access-control-allow-origin": "*"}
+        return {"access-control-allow-origin": origin} if origin in self.allow_origins else {}
+
+
+class Gateway:
+    def __init__(
+        self,
+        router: Router,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        cors: Cors | None = None,
+        access_log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.router = router
+        self.cors = cors
+        self.access_log = access_log
+        handler = _handler_class(self)
+        self.server = ThreadingHTTPServer((host, port), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "QuestlineLocal/1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def _send(
+            self, status: int, headers: Mapping[str, str], body: bytes, cookies: list[str] = ()
+        ) -> None:  # type: ignore[assignment]
+            self.send_response(status)
+            sent = {k.lower() for k in headers}
+            for name, value in headers.items():
+                if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                    self.send_header(name, value)
+            if "content-type" not in sent and body:
+                self.send_header("content-type", "application/json")
+            for cookie in cookies:
+                self.send_header("set-cookie", cookie)
+            self.send_header("apigw-requestid", uuid.uuid4().hex[:16])
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _read_body(self) -> bytes | None:
+            if "chunked" in self.headers.get("transfer-encoding", "").lower():
+                chunks, total = [], 0
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                    if size == 0:
+                        self.rfile.readline()
+                        return b"".join(chunks)
+                    total += size
+                    if total > MAX_PAYLOAD_BYTES:
+                        return None
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()
+            length = int(self.headers.get("content-length") or 0)
+            if length > MAX_PAYLOAD_BYTES:
+                return None
+            return self.rfile.read(length) if length else b""
+
+        def _handle(self) -> None:
+            started = time.perf_counter()
+            split = urlsplit(self.path)
+            origin = self.headers.get("origin")
+            cors_headers = gateway.cors.headers_for(origin) if gateway.cors else {}
+            try:
+                body = self._read_body()
+            except ValueError:
+                self._send(400, {"content-type": "application/json"}, b'{"message":"Bad Request"}')
+                return
+            if body is None:
+                self.close_connection = True
+                self._send(
+                    413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}'
+                )
+                return
+            method = self.command.upper()
+            if (
+                method == "OPTIONS"
+                and origin
+                and self.headers.get("access-control-request-method")
+                and gateway.cors
+            ):
+                preflight = {
+                    **cors_headers,
+                    "access-control-allow-methods": ",".join(gateway.cors.allow_methods),
+                    "access-control-allow-headers": ",".join(gateway.cors.allow_headers),
+                }
+                if gateway.cors.max_age is not None:
+                    preflight["access-control-max-age"] = str(gateway.cors.max_age)
+                self._send(204, preflight, b"")
+                return
+            found = gateway.router.match(method, split.path)
+            if found is None:
+                self._send(
+                    404, {"content-type": "application/json", **cors_headers}, b'{"message":"Not Found"}'
+                )
+                return
+            compiled, parameters = found
+            event = build_event(
+                method=method,
+                raw_path=split.path,
+                raw_query=split.query,
+                headers=list(self.headers.items()),
+                body=body,
+                route_key=compiled.route.route_key,
+                path_parameters=parameters,
+                source_ip=self.client_address[0],
+                host=self.headers.get("host", "127.0.0.1"),
+            )
+            outcome = compiled.pool.invoke(event)
+            status, headers, cookies, payload = map_result(outcome)
+            self._send(status, {**headers, **cors_headers}, payload, cookies)
+            if gateway.access_log is not None:
+                elapsed = (time.perf_counter() - started) * 1000
+                cold = f" cold start {outcome.init_ms:.0f} ms" if outcome.init_ms is not None else ""
+                gateway.access_log(f"{method} {split.path} -> {status} {elapsed:.1f} ms{cold}")
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+    return Handler

@@ -1,0 +1,121 @@
+"""Create the template's table(s) and queues on the local backends, exactly as declared (keys, indexes,
+stream, TTL; visibility timeouts, redrive policies), and record their physical names for `!Ref`/`!GetAtt`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from local.template import REGION, Template
+
+
+def aws_client(service: str, endpoint: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=30),
+    )
+
+
+def create_tables(template: Template, dynamodb: Any) -> None:
+    """`dynamodb` is a boto3 DynamoDB client: a local backend's, or moto's in-process mock in unit tests."""
+    for logical, resource in template.of_type("AWS::DynamoDB::Table").items():
+        props = template.resolve(resource.get("Properties", {}))
+        name = f"{template.stack_name}-{logical}"
+        request: dict[str, Any] = {
+            "TableName": name,
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+            "BillingMode": props.get("BillingMode", "PROVISIONED"),
+        }
+        if request["BillingMode"] == "PROVISIONED":
+            request["ProvisionedThroughput"] = props.get(
+                "ProvisionedThroughput", {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+            )
+        if props.get("GlobalSecondaryIndexes"):
+            request["GlobalSecondaryIndexes"] = [
+                {
+                    k: v
+                    for k, v in index.items()
+                    if k in ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
+                }
+                for index in props["GlobalSecondaryIndexes"]
+            ]
+        if props.get("LocalSecondaryIndexes"):
+            request["LocalSecondaryIndexes"] = props["LocalSecondaryIndexes"]
+        stream = props.get("StreamSpecification")
+        if stream:
+            request["StreamSpecification"] = {
+                "StreamEnabled": True,
+                "StreamViewType": stream["StreamViewType"],
+            }
+        description = dynamodb.create_table(**request)["TableDescription"]
+        dynamodb.get_waiter("table_exists").wait(
+            TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 100}
+        )
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
+            )
+        template.physical[logical] = {
+            "Ref": name,
+            "Arn": description["TableArn"],
+            "StreamArn": description.get("LatestStreamArn"),
+        }
+
+
+def create_queues(template: Template, sqs: Any, *, visibility_timeout: int | None = None) -> None:
+    """Queues first, redrive policies second (they name other queues' ARNs). `visibility_timeout`, when
+    given, replaces the template's so that local retries take seconds."""
+    queues = template.of_type("AWS::SQS::Queue")
+    for logical, resource in queues.items():
+        props = resource.get("Properties", {})
+        fifo = bool(template.resolve(props.get("FifoQueue", False)))
+        name = f"{template.stack_name}-{logical}" + (".fifo" if fifo else "")
+        attributes = {
+            key: str(template.resolve(props[key]))
+            for key in (
+                "DelaySeconds",
+                "MaximumMessageSize",
+                "MessageRetentionPeriod",
+                "ReceiveMessageWaitTimeSeconds",
+                "VisibilityTimeout",
+            )
+            if key in props
+        }
+        if visibility_timeout is not None:
+            attributes["VisibilityTimeout"] = str(visibility_timeout)
+        if fifo:
+            attributes["FifoQueue"] = "true"
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        template.physical[logical] = {"Ref": url, "QueueUrl": url, "Arn": arn, "QueueName": name}
+    for logical, resource in queues.items():
+        redrive = resource.get("Properties", {}).get("RedrivePolicy")
+        if redrive:
+            policy = template.resolve(redrive)
+            sqs.set_queue_attributes(
+                QueueUrl=template.physical[logical]["Ref"],
+                Attributes={
+                    "RedrivePolicy": json.dumps({**policy, "maxReceiveCount": int(policy["maxReceiveCount"])})
+                },
+            )
+
+
+def name_functions(template: Template) -> None:
+    for logical in template.of_type("AWS::Serverless::Function"):
+        template.physical[logical] = {
+            "Ref": logical,
+            "Arn": f"arn:aws:lambda:{REGION}:123456789012:function:{logical}",
+        }
+    for logical in template.of_type("AWS::Serverless::HttpApi"):
+        template.physical[logical] = {"Ref": "local"}

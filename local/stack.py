@@ -1,0 +1,242 @@
+"""The whole system on 127.0.0.1, from template.yaml: backends, table and queues, function pools, the HTTP
+API, the stream and queue event-source mappings, and a seeded operator key and demo entity."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from local.backends import DynamoDBLocal, MotoBackend
+from local.esm import QueueMapping, StreamMapping
+from local.gateway import Cors, Gateway, Router
+from local.provision import aws_client, create_queues, create_tables, name_functions
+from local.runtime import FunctionPool, worker_environment
+from local.template import ROOT, TEMPLATE, FunctionSpec, Template
+
+STATE_FILE = ROOT / ".questline" / "local.json"
+SEED_SCRIPT = Path(__file__).with_name("seed.py")
+BACKENDS = ("moto", "dynamodb-local")
+
+
+def _operator_key() -> tuple[str, str]:
+    import hashlib
+    import secrets
+
+    key = "op_" + secrets.token_urlsafe(32)
+    return key, hashlib.sha256(key.encode()).hexdigest()
+
+
+class LocalStack:
+    def __init__(
+        self,
+        *,
+        backend: str = "moto",
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        template_path: Path = TEMPLATE,
+        state_file: Path | None = STATE_FILE,
+        log: Callable[[str], None] = print,
+        function_logs: bool = True,
+        visibility_timeout: int | None = 3,
+        max_workers: int = 4,
+        parameter_overrides: Mapping[str, str] | None = None,
+        seed: bool = True,
+        stack_name: str = "questline-local",
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}")
+        self.backend_name = backend
+        self.host = host
+        self.port = port
+        self.template_path = template_path
+        self.state_file = state_file
+        self.log = log
+        self.function_logs = function_logs
+        self.visibility_timeout = visibility_timeout
+        self.max_workers = max_workers
+        self.parameter_overrides = dict(parameter_overrides or {})
+        self.seed = seed
+        # Resource names derive from it. moto keeps its state per process: two stacks started in one
+        # process (as tests do) need different names.
+        self.stack_name = stack_name
+        self.template: Template | None = None
+        self.pools: dict[str, FunctionPool] = {}
+        self.mappings: list[StreamMapping | QueueMapping] = []
+        self.gateway: Gateway | None = None
+        self._moto: MotoBackend | None = None
+        self._dynamodb_local: DynamoDBLocal | None = None
+        self.endpoints: dict[str, str] = {}
+        self.state: dict[str, Any] = {}
+        self._log_lock = threading.Lock()
+
+    # lifecycle
+
+    def start(self) -> dict[str, Any]:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> dict[str, Any]:
+        self._moto = MotoBackend()
+        dynamodb_url = self._moto.url
+        if self.backend_name == "dynamodb-local":
+            self._dynamodb_local = DynamoDBLocal()
+            dynamodb_url = self._dynamodb_local.url
+        self.endpoints = {"dynamodb": dynamodb_url, "dynamodbstreams": dynamodb_url, "sqs": self._moto.url}
+
+        operator_key, operator_key_hash = _operator_key()
+        template = Template.load(self.template_path, stack_name=self.stack_name)
+        defaults = {"Stage": "local", "OperatorKeyHash": operator_key_hash}
+        template.set_parameters({k: v for k, v in defaults.items() if k in template.parameters})
+        template.set_parameters(self.parameter_overrides)
+        create_tables(template, aws_client("dynamodb", dynamodb_url))
+        create_queues(template, aws_client("sqs", self._moto.url), visibility_timeout=self.visibility_timeout)
+        name_functions(template)
+        self.template = template
+
+        specs = template.functions()
+        router = Router()
+        for logical, spec in specs.items():
+            env = worker_environment(spec, template.environment_of(spec), self.endpoints)
+            self.pools[logical] = FunctionPool(spec, env, self._function_log, max_workers=self.max_workers)
+            for route in spec.routes:
+                router.add(route, self.pools[logical])
+        self.gateway = Gateway(
+            router, host=self.host, port=self.port, cors=self._cors(template), access_log=self._access_log
+        )
+        self.gateway.start()
+        self._start_mappings(template, specs)
+
+        self.state = {
+            "api_url": self.gateway.url,
+            "operator_key": operator_key,
+            "backend": self.backend_name,
+            "endpoints": self.endpoints,
+            "table_name": template.physical.get("Table", {}).get("Ref"),
+            "queues": {
+                logical: attributes["QueueUrl"]
+                for logical, attributes in template.physical.items()
+                if "QueueUrl" in attributes
+            },
+        }
+        if self.seed:
+            self.state.update(self._seed(template))
+        if self.state_file is not None:
+            self.state_file.parent.mkdir(parents=True, exist_ok=True)
+            self.state_file.write_text(json.dumps(self.state, indent=2) + "\n", encoding="utf-8")
+        return self.state
+
+    def stop(self) -> None:
+        for mapping in self.mappings:
+            mapping.stop()
+        self.mappings = []
+        if self.gateway is not None:
+            self.gateway.stop()
+            self.gateway = None
+        for pool in self.pools.values():
+            pool.close()
+        self.pools = {}
+        if self._dynamodb_local is not None:
+            self._dynamodb_local.stop()
+            self._dynamodb_local = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+        if self.state_file is not None and self.state_file.exists() and self.state:
+            self.state_file.unlink()
+
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # helpers
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for one of the local services (tests look at what got stored)."""
+        return aws_client(service, self.endpoints[service])
+
+    def _start_mappings(self, template: Template, specs: dict[str, FunctionSpec]) -> None:
+        sqs = self.client("sqs")
+        for logical, spec in specs.items():
+            for stream in spec.streams:
+                failure_queue = (
+                    template.physical[stream.on_failure_queue]["QueueUrl"]
+                    if stream.on_failure_queue
+                    else None
+                )
+                self.mappings.append(
+                    StreamMapping(
+                        stream,
+                        self.pools[logical],
+                        stream_arn=template.physical[stream.table]["StreamArn"],
+                        streams_client=self.client("dynamodbstreams"),
+                        sqs_client=sqs,
+                        failure_queue_url=failure_queue,
+                        function_arn=template.physical[logical]["Arn"],
+                        log=lambda line, name=spec.short_name: self._function_log(name, line),
+                    )
+                )
+            for source in spec.queues:
+                queue = template.physical[source.queue]
+                self.mappings.append(
+                    QueueMapping(
+                        source,
+                        self.pools[logical],
+                        queue_url=queue["QueueUrl"],
+                        queue_arn=queue["Arn"],
+                        sqs_client=self.client("sqs"),
+                        log=lambda line, name=spec.short_name: self._function_log(name, line),
+                    )
+                )
+        for mapping in self.mappings:
+            mapping.start()
+
+    @staticmethod
+    def _cors(template: Template) -> Cors | None:
+        for resource in template.of_type("AWS::Serverless::HttpApi").values():
+            config = resource.get("Properties", {}).get("CorsConfiguration")
+            if config:
+                return Cors(
+                    allow_origins=list(config.get("AllowOrigins", [])),
+                    allow_headers=list(config.get("AllowHeaders", [])),
+                    allow_methods=list(config.get("AllowMethods", [])),
+                    max_age=config.get("MaxAge"),
+                )
+        return None
+
+    def _seed(self, template: Template) -> dict[str, Any]:
+        specs = template.functions()
+        spec = next(iter(specs.values()))
+        env = worker_environment(spec, template.environment_of(spec), self.endpoints)
+        env["PYTHONPATH"] = os.pathsep.join(str(layer) for layer in spec.layers)
+        result = subprocess.run(
+            [sys.executable, str(SEED_SCRIPT)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"seeding failed:\n{result.stderr}")
+        return dict(json.loads(result.stdout))
+
+    def _function_log(self, function: str, line: str) -> None:
+        if self.function_logs:
+            with self._log_lock:
+                self.log(f"[{function}] {line}")
+
+    def _access_log(self, line: str) -> None:
+        with self._log_lock:
+            self.log(line)
