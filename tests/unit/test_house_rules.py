@@ -1,0 +1,87 @@
+"""The template and the code keep the house rules: what a reviewer would otherwise check by hand."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from local.template import ROOT, Template, load_template
+
+FUNCTIONS = ROOT / "functions"
+
+
+def test_table_is_single_table_with_stream_ttl_and_recovery() -> None:
+    table = load_template()["Resources"]["Table"]["Properties"]
+
+    assert [k["AttributeName"] for k in table["KeySchema"]] == ["PK", "SK"]
+    assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["GSI1"]
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+def test_queues_have_dead_letter_queues_and_long_enough_visibility() -> None:
+    resources = load_template()["Resources"]
+    webhook = resources["WebhookQueue"]["Properties"]
+    delivery_timeout = resources["WebhookDeliveryFunction"]["Properties"]["Timeout"]
+
+    assert webhook["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["WebhookDeadLetterQueue", "Arn"]
+    }
+    assert webhook["VisibilityTimeout"] >= 6 * delivery_timeout
+
+
+def test_every_event_source_reports_partial_batch_failures() -> None:
+    for spec in Template.load().functions().values():
+        for source in [*spec.streams, *spec.queues]:
+            assert source.report_item_failures, f"{spec.logical_id}.{source.name}"
+        for stream in spec.streams:
+            assert stream.filters and stream.on_failure_queue and stream.bisect_on_error
+            assert stream.maximum_retry_attempts >= 0
+
+
+def test_functions_run_python313_on_arm64_with_the_core_layer() -> None:
+    globals_ = load_template()["Globals"]["Function"]
+
+    assert globals_["Runtime"] == "python3.13" and globals_["Architectures"] == ["arm64"]
+    assert globals_["Layers"] == [{"Ref": "CoreLayer"}]
+
+
+def test_policies_are_least_privilege() -> None:
+    for name, resource in load_template()["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        for policy in resource["Properties"].get("Policies", []):
+            assert isinstance(policy, dict) and "Statement" in policy, f"{name} uses a managed policy"
+            for statement in policy["Statement"]:
+                assert all(not action.endswith("*") for action in statement["Action"]), name
+                assert statement["Resource"] != "*", name
+
+
+def test_routes_are_explicit() -> None:
+    for spec in Template.load().functions().values():
+        for route in spec.routes:
+            assert "{proxy+}" not in route.path and route.path != "$default"
+
+
+def test_handlers_are_adapters() -> None:
+    for source in FUNCTIONS.rglob("*.py"):
+        text = source.read_text()
+        assert not re.search(r"^\s*(import boto3|from boto3|import botocore)", text, re.M), source
+        assert "os.environ" not in text, source
+
+
+def test_function_module_names_are_unique_across_functions() -> None:
+    names = Counter(path.stem for path in FUNCTIONS.glob("*/*.py") if path.stem != "app") + Counter(
+        path.name for path in FUNCTIONS.glob("*/*/") if (path / "__init__.py").exists()
+    )
+    assert [name for name, count in names.items() if count > 1] == []
+
+
+def test_every_function_has_sample_events() -> None:
+    events = {path.stem.split("_")[0] for path in (ROOT / "events").glob("*.json")}
+    for spec in Template.load().functions().values():
+        folder = Path(spec.code_dir).name.split("_")[0]
+        assert folder in events, f"no sample event for {spec.logical_id} in events/"
