@@ -10,10 +10,7 @@ import pytest
 from local.backends import DynamoDBLocal
 from local.provision import aws_client, create_tables
 from local.template import REGION, Template
-from questline.auth import reset_cache
-from questline.aws import reset_clients
-from questline.settings import reset_settings
-from questline.storage import capacity, reset_table
+from questline.caches import reset_all
 
 
 @pytest.fixture(scope="session")
@@ -41,9 +38,7 @@ def table_env(
         "TABLE_NAME": table_name,
     }.items():
         monkeypatch.setenv(key, value)
-    for reset in (reset_settings, reset_clients, reset_table, reset_cache, capacity.reset):
-        reset()
+    reset_all()
     yield table_name
     aws_client("dynamodb", dynamodb_local.url).delete_table(TableName=table_name)
-    for reset in (reset_settings, reset_clients, reset_table, reset_cache):
-        reset()
+    reset_all()

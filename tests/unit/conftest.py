@@ -16,11 +16,8 @@ from local.events import load_event
 from local.inprocess import handler_of
 from local.provision import create_queues, create_tables, name_functions
 from local.template import REGION, Template
-from questline.auth import reset_cache
-from questline.aws import reset_clients
+from questline.caches import reset_all
 from questline.ids import new_secret, secret_hash
-from questline.settings import reset_settings
-from questline.storage import capacity, reset_table
 
 BASE_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -46,14 +43,6 @@ class LambdaContext:
         return 10_000
 
 
-def _reset_caches() -> None:
-    reset_settings()
-    reset_clients()
-    reset_table()
-    reset_cache()
-    capacity.reset()
-
-
 @dataclass
 class Aws:
     """The mocked account: the template's resources, plus helpers to run functions as Lambda would."""
@@ -77,7 +66,7 @@ class Aws:
         assert self.monkeypatch is not None
         for key, value in self.function_env(logical).items():
             self.monkeypatch.setenv(key, value)
-        _reset_caches()
+        reset_all()
 
     def invoke(self, logical: str, event: str | dict[str, Any], **values: str) -> Any:
         """Run function `logical` on a sample event (a name in events/, or the event itself)."""
@@ -102,14 +91,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         name_functions(template)
         monkeypatch.setenv("TABLE_NAME", str(template.physical["Table"]["Ref"]))
         monkeypatch.setenv("OPERATOR_KEY_HASH", secret_hash(operator_key))
-        _reset_caches()
+        reset_all()
         yield Aws(
             template=template,
             operator_key=operator_key,
             values={"OPERATOR_KEY": operator_key},
             monkeypatch=monkeypatch,
         )
-    _reset_caches()
+    reset_all()
 
 
 @pytest.fixture

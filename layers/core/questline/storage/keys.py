@@ -8,6 +8,8 @@ Item types (the `type` attribute, which the stream's FilterCriteria match on) an
 | api_key        | KEY#{sha256}        | #KEY                    | ENT#{entity_id}#KEYS  | {key_id}      |
 | platform_user  | USER#{user_id}      | #USER                   |                       |               |
 | webhook        | ENT#{entity_id}     | HOOK#{scope}#{hook_id}  |                       |               |
+| mau_marker     | MAU#{entity_id}#{month} | ID#{identity_id}    |                       |               |
+| mau_counter    | MAU#{entity_id}#{month} | #COUNT              |                       |               |
 
 The README's access-pattern table is the reader's version of this one.
 """
@@ -51,6 +53,17 @@ def api_key_listing(entity_id: str, key_id: str) -> Key:
 
 def platform_user(user_id: str) -> Key:
     return _key(f"USER#{user_id}", "#USER")
+
+
+# --- monthly active identities ----------------------------------------------------------------------
+
+
+def mau_marker(entity_id: str, month: str, identity_id: str) -> Key:
+    return _key(f"MAU#{entity_id}#{month}", f"ID#{identity_id}")
+
+
+def mau_counter(entity_id: str, month: str) -> Key:
+    return _key(f"MAU#{entity_id}#{month}", "#COUNT")
 
 
 # --- webhooks -------------------------------------------------------------------------------------

@@ -1,0 +1,19 @@
+"""Every per-container cache in one place, so tests (which change the environment and the backend between
+cases) can start each case as a fresh container would."""
+
+from __future__ import annotations
+
+
+def reset_all() -> None:
+    from questline.auth import reset_cache
+    from questline.aws import reset_clients
+    from questline.settings import reset_settings
+    from questline.storage import capacity, reset_table
+    from questline.tenancy.mau import forget_memo
+
+    reset_settings()
+    reset_clients()
+    reset_table()
+    reset_cache()
+    forget_memo()
+    capacity.reset()
