@@ -51,3 +51,38 @@ def eventually(check: Callable[[], Any], *, timeout: float = 30.0, interval: flo
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(interval)
+
+
+def api_event(
+    method: str,
+    route: str,
+    *,
+    path: str | None = None,
+    params: dict[str, str] | None = None,
+    body: Any = None,
+    raw_body: bytes | None = None,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload 2.0) event, built as the local stack's gateway builds them."""
+    import json
+
+    from local.gateway import build_event
+
+    sent = (
+        {"content-type": "application/json", **(headers or {})}
+        if body is not None or raw_body
+        else dict(headers or {})
+    )
+    payload = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else b"")
+    return build_event(
+        method=method,
+        raw_path=path or route,
+        raw_query=query,
+        headers=list(sent.items()),
+        body=payload,
+        route_key=f"{method} {route}",
+        path_parameters=params or {},
+        source_ip="127.0.0.1",
+        host="127.0.0.1:3000",
+    )

@@ -49,6 +49,13 @@ def api(stack: LocalStack) -> Api:
     return Api(stack)
 
 
+@pytest.fixture(scope="package")
+def other_entity(stack: LocalStack) -> dict[str, Any]:
+    """A second tenant with its own keys, for isolation tests."""
+    assert stack.template is not None
+    return stack._seed(stack.template)
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     server = Receiver()

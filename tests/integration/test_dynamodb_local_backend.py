@@ -42,7 +42,34 @@ def test_routes_answer_on_dynamodb_local(ddb_stack: LocalStack) -> None:
     assert health.json()["table"]["reachable"] is True
     assert entity.status_code == 200 and entity.json()["data"]["entityId"] == state["entity_id"]
     # DynamoDB Local's accounting is real: the key lookup and the entity read, 0.5 RCU each
-    assert entity.headers["x-questline-capacity"] == "calls=2;rcu=1;wcu=0"
+    assert entity.headers["x-questline-capacity"] == "calls=2;rcu=1;wcu=0;txwcu=0"
+
+
+def test_fifty_identical_heymint_logs_over_http_make_one(ddb_stack: LocalStack) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, key = ddb_stack.state["api_url"], ddb_stack.state["secret_key"]
+    headers = {"x-api-key": key}
+    identity = requests.post(
+        f"{url}/v1/identities", json={"uniqueIdentifier": "racer"}, headers=headers, timeout=30
+    ).json()["id"]
+    event = requests.post(
+        f"{url}/v1/events", json={"name": "Race", "slug": "race"}, headers=headers, timeout=30
+    ).json()["id"]
+    body = {"identityId": identity, "eventId": event, "uniqueIdentifier": "finish-line"}
+
+    def log(_: int) -> requests.Response:
+        return requests.post(f"{url}/v1/events/logs", json=body, headers=headers, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(log, range(50)))
+
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.json()["logId"] for a in answers}) == 1
+    listed = requests.get(
+        f"{url}/v1/events/logs", params={"eventId": event}, headers=headers, timeout=30
+    ).json()
+    assert len(listed["logs"]) == 1
 
 
 def test_stream_on_dynamodb_local_reaches_the_webhook(ddb_stack: LocalStack) -> None:

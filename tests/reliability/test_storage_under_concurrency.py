@@ -79,7 +79,7 @@ def test_capacity_accounting_is_real(table_env: str) -> None:
     table.transact_write(
         [TxPut({"PK": "CU", "SK": "2", "type": "test"}), TxPut({"PK": "CU", "SK": "3", "type": "test"})]
     )
-    # DynamoDB bills a transactional write at 2 WCU per item; DynamoDB Local reports 1 (its transactional
-    # reads it does double). The benchmarks correct for this; here it is pinned so a change is noticed.
+    # DynamoDB bills a transactional write at 2 WCU per item; DynamoDB Local reports these two plain items
+    # at 1 each (and items with index keys at more). Pinned so a change in its accounting is noticed.
     assert tally.write_units == 1.0 + 2.0
     assert tally.calls == 3

@@ -68,6 +68,24 @@ class Aws:
             self.monkeypatch.setenv(key, value)
         reset_all()
 
+    def table_items(self) -> list[dict[str, Any]]:
+        """Everything stored, to show that refused input wrote nothing."""
+        from questline.storage.codec import from_item
+
+        client = boto3.client("dynamodb", region_name=REGION)
+        items: list[dict[str, Any]] = []
+        for page in client.get_paginator("scan").paginate(TableName=self.table_name):
+            items += [from_item(i) for i in page["Items"]]
+        return sorted(items, key=lambda i: (i["PK"], i["SK"]))
+
+    def call(self, logical: str, event: str | dict[str, Any], **values: str) -> tuple[int, Any]:
+        """Invoke and answer (status, parsed JSON body or None)."""
+        import json
+
+        response = self.invoke(logical, event, **values)
+        body = response.get("body")
+        return int(response["statusCode"]), json.loads(body) if body else None
+
     def invoke(self, logical: str, event: str | dict[str, Any], **values: str) -> Any:
         """Run function `logical` on a sample event (a name in events/, or the event itself)."""
         self.use_function_env(logical)

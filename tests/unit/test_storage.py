@@ -55,11 +55,22 @@ def test_update_sets_removes_and_sets_only_when_absent(aws: Aws) -> None:
 
     after = table.update(
         {"PK": "C", "SK": "1"},
-        Update(set={"keep": "z", "drop": None}, set_if_absent={"created": "second", "born": "now"}),
+        Update(set={"keep": "z"}, set_if_absent={"created": "second", "born": "now"}, remove=["drop"]),
         condition=exists(),
     )
 
     assert after == {"PK": "C", "SK": "1", "type": "test", "keep": "z", "created": "first", "born": "now"}
+
+
+def test_names_are_literal_and_tuples_are_paths(aws: Aws) -> None:
+    table = get_table()
+    table.put(item("P", "1", data={}))
+
+    after = table.update(
+        {"PK": "P", "SK": "1"}, Update(set={"a.b": 1, ("data", "x.y"): None, ("data", "k"): [1]})
+    )
+
+    assert after is not None and after["a.b"] == 1 and after["data"] == {"x.y": None, "k": [1]}
 
 
 def test_transaction_is_all_or_nothing_and_names_the_failing_operation(aws: Aws) -> None:

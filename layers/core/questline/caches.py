@@ -7,7 +7,9 @@ from __future__ import annotations
 def reset_all() -> None:
     from questline.auth import reset_cache
     from questline.aws import reset_clients
+    from questline.events.definitions import forget_definitions
     from questline.settings import reset_settings
+    from questline.signing import forget_keys
     from questline.storage import capacity, reset_table
     from questline.tenancy.mau import forget_memo
 
@@ -16,4 +18,6 @@ def reset_all() -> None:
     reset_table()
     reset_cache()
     forget_memo()
+    forget_keys()
+    forget_definitions()
     capacity.reset()

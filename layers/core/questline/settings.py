@@ -35,6 +35,8 @@ class Settings(NamedTuple):
     expose_capacity: bool
     webhook_timeout_seconds: int
     swagger_ui_base_url: str
+    claim_base_url: str
+    claim_token_ttl_seconds: int
 
     @property
     def is_local(self) -> bool:
@@ -57,6 +59,8 @@ def get_settings() -> Settings:
         swagger_ui_base_url=os.environ.get(
             "SWAGGER_UI_BASE_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
         ).rstrip("/"),
+        claim_base_url=os.environ.get("CLAIM_BASE_URL", "https://quest.example.com").rstrip("/"),
+        claim_token_ttl_seconds=_int("CLAIM_TOKEN_TTL_SECONDS", 7 * 24 * 3600),
     )
 
 

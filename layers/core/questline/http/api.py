@@ -95,9 +95,14 @@ class Routes:
         self.router = Router()
         self.tag = tag
         self.policies: dict[str, AuthPolicy] = {}
+        self.empty_success: dict[str, tuple[int, str]] = {}
 
     def _route(self, method: str, path: str, auth: AuthPolicy, kwargs: dict[str, Any]) -> Callable[..., Any]:
+        """`empty=(status, description)`: a success without a body (Parcelvoy's 204, Endu's 200)."""
         self.policies[f"{method} {path}"] = auth
+        empty = kwargs.pop("empty", None)
+        if empty is not None:
+            self.empty_success[f"{method} {path}"] = empty
         security = _security_for(auth)
         if security is not None:
             kwargs.setdefault("security", security)
@@ -131,10 +136,12 @@ class Api:
             enable_validation=True, response_validation_error_http_code=500
         )
         self.policies: dict[str, AuthPolicy] = {}
+        self.empty_success: dict[str, tuple[int, str]] = {}
         self.json_responses = json_responses
         for group in routes:
             self.resolver.include_router(group.router)
             self.policies.update(group.policies)
+            self.empty_success.update(group.empty_success)
         self.resolver.exception_handler(QuestlineError)(self._domain_error)
         self.resolver.exception_handler(RequestValidationError)(self._validation_error)
         self.resolver.exception_handler(RequestUnsupportedContentType)(self._unsupported_content)
@@ -212,6 +219,10 @@ class Api:
             for method, operation in operations.items():
                 policy = self.policies.get(f"{method.upper()} {path}")
                 responses = operation.setdefault("responses", {})
+                empty = self.empty_success.get(f"{method.upper()} {path}")
+                if empty is not None:
+                    responses.pop("200", None)
+                    responses[str(empty[0])] = {"description": empty[1]}
                 for generic in ("422", "500"):
                     if responses.get(generic, {}).get("description") in (
                         "Validation Error",

@@ -13,18 +13,30 @@ from typing import Any
 
 
 class Tally:
-    __slots__ = ("calls", "read_units", "write_units")
+    """Round trips and capacity units of one request. `transactional_write_units` is the part of
+    `write_units` that transactions reported (DynamoDB Local reports those at half what DynamoDB bills)."""
+
+    __slots__ = ("calls", "read_units", "transactional_write_units", "write_units")
 
     def __init__(self) -> None:
         self.calls = 0
         self.read_units = 0.0
         self.write_units = 0.0
+        self.transactional_write_units = 0.0
 
     def header(self) -> str:
-        return f"calls={self.calls};rcu={self.read_units:g};wcu={self.write_units:g}"
+        return (
+            f"calls={self.calls};rcu={self.read_units:g};wcu={self.write_units:g}"
+            f";txwcu={self.transactional_write_units:g}"
+        )
 
     def as_dict(self) -> dict[str, float]:
-        return {"calls": self.calls, "rcu": self.read_units, "wcu": self.write_units}
+        return {
+            "calls": self.calls,
+            "rcu": self.read_units,
+            "wcu": self.write_units,
+            "txwcu": self.transactional_write_units,
+        }
 
 
 _local = threading.local()
@@ -43,8 +55,8 @@ def reset() -> Tally:
 
 
 def record(kind: str, consumed: Mapping[str, Any] | Iterable[Mapping[str, Any]] | None) -> None:
-    """Add one round trip of `kind` ("read" or "write") and the `ConsumedCapacity` it reported (a dict,
-    or a list for batches and transactions). `CapacityUnits` includes what the indexes consumed."""
+    """Add one round trip of `kind` ("read", "write" or "transaction") and the `ConsumedCapacity` it
+    reported (a dict, or a list for batches and transactions). `CapacityUnits` includes the indexes."""
     tally = current()
     tally.calls += 1
     if consumed is None:
@@ -55,3 +67,5 @@ def record(kind: str, consumed: Mapping[str, Any] | Iterable[Mapping[str, Any]] 
         tally.read_units += units
     else:
         tally.write_units += units
+        if kind == "transaction":
+            tally.transactional_write_units += units

@@ -1,15 +1,27 @@
 """Every key of the single table is built here, and only here.
 
-Item types (the `type` attribute, which the stream's FilterCriteria match on) and their keys:
+Item types (the `type` attribute, which the stream's FilterCriteria match on) and their keys, `{e}` being
+the entity id (tenant data always carries it in its partition key, so no key of one tenant can address
+another's items):
 
-| type           | PK                  | SK                      | GSI1PK                | GSI1SK        |
-|----------------|---------------------|-------------------------|-----------------------|---------------|
-| entity         | ENT#{entity_id}     | #META                   | ENTITIES              | {entity_id}   |
-| api_key        | KEY#{sha256}        | #KEY                    | ENT#{entity_id}#KEYS  | {key_id}      |
-| platform_user  | USER#{user_id}      | #USER                   |                       |               |
-| webhook        | ENT#{entity_id}     | HOOK#{scope}#{hook_id}  |                       |               |
-| mau_marker     | MAU#{entity_id}#{month} | ID#{identity_id}    |                       |               |
-| mau_counter    | MAU#{entity_id}#{month} | #COUNT              |                       |               |
+    entity         ENT#{e} / #META                          GSI1 ENTITIES / {e}
+    api_key        KEY#{sha256(key)} / #KEY                 GSI1 ENT#{e}#KEYS / {key_id}
+    platform_user  USER#{user_id} / #USER
+    webhook        ENT#{e} / HOOK#{scope}#{hook_id}
+    identity       ENT#{e}#IDN#{identity_id} / #META
+    identifier     ENT#{e}#IDF#{kind}#{value} / #IDF  GSI1 ENT#{e}#IDN#{identity_id}#IDFS / {kind}#{value}
+    device         ENT#{e}#IDN#{identity_id} / DEV#{device_id}
+    push_token     ENT#{e}#PUSH#{sha256(token)} / #PUSH
+    alias          ENT#{e}#ALIAS#{anonymous_id} / #ALIAS
+    claim_use      ENT#{e}#CLAIM#{nonce} / #USED
+    event_def      ENT#{e}#EVDEF#{event_id} / #META
+    event_slug     ENT#{e}#EVSLUG#{slug} / #SLUG
+    event_log      ENT#{e}#IDN#{identity_id} / LOG#{log_id}  GSI1 ENT#{e}#EVT#{event_key} / {log_id}
+                                                             GSI2 ENT#{e}#LOGS / {log_id}
+    idempotency    ENT#{e}#IDEM#{len}:{event_key}#{key} / #IDEM
+    secret         CONFIG / SECRET#{name}
+    mau_marker     MAU#{e}#{month} / ID#{identity_id}
+    mau_counter    MAU#{e}#{month} / #COUNT
 
 The README's access-pattern table is the reader's version of this one.
 """
@@ -23,6 +35,9 @@ SK: Final = "SK"
 GSI1: Final = "GSI1"
 GSI1PK: Final = "GSI1PK"
 GSI1SK: Final = "GSI1SK"
+GSI2: Final = "GSI2"
+GSI2PK: Final = "GSI2PK"
+GSI2SK: Final = "GSI2SK"
 
 Key = dict[str, str]
 
@@ -53,6 +68,97 @@ def api_key_listing(entity_id: str, key_id: str) -> Key:
 
 def platform_user(user_id: str) -> Key:
     return _key(f"USER#{user_id}", "#USER")
+
+
+# --- identity graph ---------------------------------------------------------------------------------
+
+
+def identity_partition(entity_id: str, identity_id: str) -> str:
+    return f"ENT#{entity_id}#IDN#{identity_id}"
+
+
+def identity(entity_id: str, identity_id: str) -> Key:
+    return _key(identity_partition(entity_id, identity_id), "#META")
+
+
+def identifier(entity_id: str, identifier_key: str) -> Key:
+    """`identifier_key` is `questline.identity.identifiers.Identifier.key` (kind#value)."""
+    return _key(f"ENT#{entity_id}#IDF#{identifier_key}", "#IDF")
+
+
+def identifier_listing(entity_id: str, identity_id: str, identifier_key: str) -> Key:
+    return {GSI1PK: identifiers_of(entity_id, identity_id), GSI1SK: identifier_key}
+
+
+def identifiers_of(entity_id: str, identity_id: str) -> str:
+    return f"{identity_partition(entity_id, identity_id)}#IDFS"
+
+
+def device(entity_id: str, identity_id: str, device_id: str) -> Key:
+    return _key(identity_partition(entity_id, identity_id), f"DEV#{device_id}")
+
+
+DEVICE_PREFIX: Final = "DEV#"
+
+
+def push_token(entity_id: str, token_hash: str) -> Key:
+    return _key(f"ENT#{entity_id}#PUSH#{token_hash}", "#PUSH")
+
+
+def alias(entity_id: str, anonymous_id: str) -> Key:
+    return _key(f"ENT#{entity_id}#ALIAS#{anonymous_id}", "#ALIAS")
+
+
+def claim_use(entity_id: str, nonce: str) -> Key:
+    return _key(f"ENT#{entity_id}#CLAIM#{nonce}", "#USED")
+
+
+# --- events ---------------------------------------------------------------------------------------------
+
+
+def event_definition(entity_id: str, event_id: str) -> Key:
+    return _key(f"ENT#{entity_id}#EVDEF#{event_id}", "#META")
+
+
+def event_slug(entity_id: str, slug: str) -> Key:
+    return _key(f"ENT#{entity_id}#EVSLUG#{slug}", "#SLUG")
+
+
+LOG_PREFIX: Final = "LOG#"
+
+
+def event_log(entity_id: str, identity_id: str, log_id: str) -> Key:
+    return _key(identity_partition(entity_id, identity_id), f"{LOG_PREFIX}{log_id}")
+
+
+def event_logs_of_event(entity_id: str, event_key: str) -> str:
+    return f"ENT#{entity_id}#EVT#{event_key}"
+
+
+def event_logs_of_entity(entity_id: str) -> str:
+    return f"ENT#{entity_id}#LOGS"
+
+
+def event_log_listings(entity_id: str, event_key: str, log_id: str) -> Key:
+    """Where a log appears besides its identity's timeline: its event's list (GSI1), the entity's (GSI2)."""
+    return {
+        GSI1PK: event_logs_of_event(entity_id, event_key),
+        GSI1SK: log_id,
+        GSI2PK: event_logs_of_entity(entity_id),
+        GSI2SK: log_id,
+    }
+
+
+def idempotency(entity_id: str, event_key: str, unique_key: str) -> Key:
+    # The event key's length keeps the two client-chosen parts apart ("a#b"+"c" never meets "a"+"b#c").
+    return _key(f"ENT#{entity_id}#IDEM#{len(event_key)}:{event_key}#{unique_key}", "#IDEM")
+
+
+# --- platform secrets -----------------------------------------------------------------------------------
+
+
+def secret(name: str) -> Key:
+    return _key("CONFIG", f"SECRET#{name}")
 
 
 # --- monthly active identities ----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from questline.errors import Conflict, QuestlineError, Retryable
 from questline.storage import capacity
 from questline.storage.codec import from_attr, from_item, to_attr, to_item
-from questline.storage.keys import GSI1, GSI1PK, GSI1SK, PK, SK, Key
+from questline.storage.keys import GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, PK, SK, Key
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ _RETRYABLE_CODES = frozenset(
     }
 )
 _RETRYABLE_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
-_INDEX_KEYS = {None: (PK, SK), GSI1: (GSI1PK, GSI1SK)}
+_INDEX_KEYS = {None: (PK, SK), GSI1: (GSI1PK, GSI1SK), GSI2: (GSI2PK, GSI2SK)}
 TRANSACTION_ATTEMPTS = 8
 
 
@@ -70,9 +70,11 @@ class Placeholders:
         self.values: dict[str, Any] = {}
         self._by_name: dict[str, str] = {}
 
-    def name(self, path: str) -> str:
+    def name(self, path: str | tuple[str, ...]) -> str:
+        """A placeholder for an attribute name, taken literally (client data may hold dots); a tuple is a
+        path into a map, each part literal: ("data", "first_name") is data.first_name."""
         parts = []
-        for part in path.split("."):
+        for part in (path,) if isinstance(path, str) else path:
             placeholder = self._by_name.get(part)
             if placeholder is None:
                 placeholder = f"#n{len(self._by_name)}"
@@ -187,28 +189,31 @@ def negate(condition: Condition) -> Condition:
     return _Not(condition)
 
 
-class Update(NamedTuple):
-    """The pieces of an UpdateExpression. `set` with a `None` value removes the attribute;
-    `set_if_absent` writes only where the attribute is missing."""
+AttributePath = str | tuple[str, ...]
 
-    set: Mapping[str, Any] = {}
-    set_if_absent: Mapping[str, Any] = {}
-    add: Mapping[str, int | float] = {}
-    remove: Sequence[str] = ()
+
+class Update(NamedTuple):
+    """The pieces of an UpdateExpression. Names are literal attribute names, or tuples for paths into
+    maps. `set` stores values as given (None is stored as null); `set_if_absent` writes only where the
+    attribute is missing; `add` adds to numbers or to sets; `remove` deletes attributes."""
+
+    set: Mapping[AttributePath, Any] = {}
+    set_if_absent: Mapping[AttributePath, Any] = {}
+    add: Mapping[AttributePath, Any] = {}
+    remove: Sequence[AttributePath] = ()
 
     def render(self, p: Placeholders) -> str:
-        assignments = [f"{p.name(k)} = {p.value(v)}" for k, v in self.set.items() if v is not None]
+        assignments = [f"{p.name(k)} = {p.value(v)}" for k, v in self.set.items()]
         assignments += [
             f"{p.name(k)} = if_not_exists({p.name(k)}, {p.value(v)})" for k, v in self.set_if_absent.items()
         ]
-        removals = [p.name(k) for k, v in self.set.items() if v is None] + [p.name(k) for k in self.remove]
         clauses = []
         if assignments:
             clauses.append("SET " + ", ".join(assignments))
         if self.add:
             clauses.append("ADD " + ", ".join(f"{p.name(k)} {p.value(v)}" for k, v in self.add.items()))
-        if removals:
-            clauses.append("REMOVE " + ", ".join(removals))
+        if self.remove:
+            clauses.append("REMOVE " + ", ".join(p.name(k) for k in self.remove))
         return " ".join(clauses)
 
 
@@ -401,7 +406,7 @@ class Table:
             request["ClientRequestToken"] = token
         for attempt in range(TRANSACTION_ATTEMPTS):
             try:
-                self._call("write", self.client.transact_write_items, **request)
+                self._call("transaction", self.client.transact_write_items, **request)
                 return
             except _TransactionContention:
                 if attempt == TRANSACTION_ATTEMPTS - 1:

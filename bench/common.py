@@ -1,0 +1,38 @@
+"""Helpers the benchmarks share: a local stack on DynamoDB Local, the capacity header, result files."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+for path in (ROOT, ROOT / "layers" / "core"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def capacity_of(headers: Any) -> dict[str, float]:
+    """The `x-questline-capacity` header as numbers: round trips, read and write units as DynamoDB Local
+    reported them, and the part of the write units that came from transactions (`txwcu`). DynamoDB Local's
+    accounting of transactions is not consistent (2 plain items report 1 WCU each, an item with index keys
+    more), so the reports show the transactional part apart."""
+    fields = dict(part.split("=") for part in headers["x-questline-capacity"].split(";"))
+    return {name: float(value) for name, value in fields.items()}
+
+
+def median_capacity(samples: list[dict[str, float]]) -> dict[str, float]:
+    return {
+        name: round(statistics.median(s.get(name, 0.0) for s in samples), 2)
+        for name in ("calls", "rcu", "wcu", "txwcu")
+    }
+
+
+def write_results(name: str, result: dict[str, Any], markdown: str) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown)

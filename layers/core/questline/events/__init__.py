@@ -1,0 +1,1 @@
+"""Events: definitions (HeyMint), logs from every surface, and the ingestion pipeline."""

@@ -1,0 +1,70 @@
+"""Ingestion, whatever the surface: resolve each event's identity in the one graph, write its log, count
+the identity as active this month.
+
+A batch reads every identifier it mentions in as few BatchGetItem calls as there are hundreds of keys;
+events whose identifiers all name one identity need nothing more, the rest resolve one by one (creating,
+claiming or merging). Logs then go out in batch writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from questline.events.logs import LogInput, Recorded, write_log, write_logs
+from questline.identity.graph import resolve
+from questline.identity.identifiers import Identifier
+from questline.identity.profiles import update_profile
+from questline.storage import get_table, keys
+from questline.tenancy.mau import record_monthly_activity
+
+
+class EventIn(NamedTuple):
+    identifiers: tuple[Identifier, ...]
+    log: LogInput
+    identity_id: str | None = None  # an identity the client names (HeyMint identityId, Endu c_user_id)
+    profile: Mapping[str, str | None] | None = None  # profile fields to set first (Parcelvoy `user`)
+    traits: Mapping[str, Any] | None = None  # traits to merge first (Parcelvoy `user.data`)
+
+
+def resolve_batch(entity_id: str, requests: Sequence[tuple[tuple[Identifier, ...], str | None]]) -> list[str]:
+    """The identity of each (identifiers, named identity) request, reading all identifiers at once."""
+    distinct_keys = sorted({i.key for identifiers, _ in requests for i in identifiers})
+    owners: dict[str, str] = {}
+    for start in range(0, len(distinct_keys), 100):
+        chunk = [keys.identifier(entity_id, key) for key in distinct_keys[start : start + 100]]
+        for item in get_table().batch_get(chunk):
+            owners[f"{item['kind']}#{item['value']}"] = str(item["identity_id"])
+    answers: dict[tuple[tuple[str, ...], str | None], str] = {}
+    resolved: list[str] = []
+    for identifiers, named in requests:
+        signature = (tuple(sorted(i.key for i in identifiers)), named)
+        if signature not in answers:
+            found = {owners.get(i.key) for i in identifiers}
+            if named is None and len(found) == 1 and None not in found:
+                answers[signature] = str(found.pop())
+            else:
+                answers[signature] = resolve(entity_id, identifiers, identity_id=named).identity_id
+                for identifier in identifiers:  # later requests in this batch see what this one claimed
+                    owners.setdefault(identifier.key, answers[signature])
+        resolved.append(answers[signature])
+    return resolved
+
+
+def ingest(entity_id: str, events: Sequence[EventIn]) -> list[Recorded]:
+    identities = resolve_batch(entity_id, [(e.identifiers, e.identity_id) for e in events])
+    for identity_id, event in zip(identities, events, strict=True):
+        if event.profile or event.traits:
+            update_profile(entity_id, identity_id, fields=event.profile or {}, traits=event.traits)
+    recorded = write_logs(entity_id, [(i, e.log) for i, e in zip(identities, events, strict=True)])
+    for identity_id in dict.fromkeys(identities):
+        record_monthly_activity(entity_id, identity_id)
+    return recorded
+
+
+def ingest_one(entity_id: str, identity_id: str, log: LogInput) -> Recorded:
+    """A log for an identity already resolved (HeyMint names it), counted for MAU."""
+    recorded = write_log(entity_id, identity_id, log)
+    if not recorded.repeated:
+        record_monthly_activity(entity_id, identity_id)
+    return recorded

@@ -1,0 +1,1 @@
+"""The identity graph: identities, their identifiers, profiles, devices and claims."""
