@@ -51,8 +51,9 @@ typecheck: $(VENV)/.installed ## mypy (strict) on the core layer and on each fun
 		echo "mypy $$function"; MYPYPATH=layers/core:$$function $(VENV)/bin/mypy $$function || exit 1; \
 	done
 
-bench: $(VENV)/.installed ## Run the benchmarks; results in bench/results/
+bench: $(VENV)/.installed ## Run the benchmarks (DynamoDB Local); results in bench/results/
 	$(PY) -m bench.coldstart
+	$(PY) -m bench.ingest
 
 openapi: $(VENV)/.installed ## Regenerate the merged OpenAPI document (functions/platform/openapi.json)
 	$(PY) -m local openapi --write
