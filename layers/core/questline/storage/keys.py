@@ -20,6 +20,19 @@ another's items):
                                                              GSI2 ENT#{e}#LOGS / {log_id}
     idempotency    ENT#{e}#IDEM#{len}:{event_key}#{key} / #IDEM
     secret         CONFIG / SECRET#{name}
+    campaign       ENT#{e}#CAMPAIGNS / {pid}#DRAFT, {pid}#LIVE
+    participant    ENT#{e}#PRT#{pid}#{identity_id} / #STATE
+    balance        ENT#{e}#PRT#{pid}#{identity_id} / #BAL
+    completion     ENT#{e}#PRT#{pid}#{identity_id} / DONE#{action_id}#{window}
+    quest_completion ENT#{e}#PRT#{pid}#{identity_id} / QUEST#{quest_id}
+    referee        ENT#{e}#PRT#{pid}#{referrer_id} / REFEREE#{referee_id}
+    ledger_entry   ENT#{e}#CMP#{pid}#TXN#{entry_id} / #TXN
+                   GSI1 ENT#{e}#PRT#{pid}#{identity_id}#LEDGER / {at}#{entry_id}
+    ref_id         ENT#{e}#REFID#{pid}#{ref_id} / #REFID
+    referral       ENT#{e}#CMP#{pid}#REFERRAL#{referee_id} / #VALID
+    invite_code    ENT#{e}#CMP#{pid}#CODE#{code} / #CODE
+    code_use       ENT#{e}#CMP#{pid}#CODEUSE#{identity_id} / #CODEUSE
+    widget_token   WT#{sha256(token)} / #WT  (and ENT#{e}#IDN#{identity_id} / #WIDGET: the identity's token)
     mau_marker     MAU#{e}#{month} / ID#{identity_id}
     mau_counter    MAU#{e}#{month} / #COUNT
 
@@ -152,6 +165,85 @@ def event_log_listings(entity_id: str, event_key: str, log_id: str) -> Key:
 def idempotency(entity_id: str, event_key: str, unique_key: str) -> Key:
     # The event key's length keeps the two client-chosen parts apart ("a#b"+"c" never meets "a"+"b#c").
     return _key(f"ENT#{entity_id}#IDEM#{len(event_key)}:{event_key}#{unique_key}", "#IDEM")
+
+
+# --- campaigns ------------------------------------------------------------------------------------
+
+
+def campaigns_of(entity_id: str) -> str:
+    return f"ENT#{entity_id}#CAMPAIGNS"
+
+
+def campaign(entity_id: str, pid: str, *, live: bool) -> Key:
+    return _key(campaigns_of(entity_id), f"{pid}#{'LIVE' if live else 'DRAFT'}")
+
+
+def participant_partition(entity_id: str, pid: str, identity_id: str) -> str:
+    return f"ENT#{entity_id}#PRT#{pid}#{identity_id}"
+
+
+def participant(entity_id: str, pid: str, identity_id: str) -> Key:
+    return _key(participant_partition(entity_id, pid, identity_id), "#STATE")
+
+
+def balance(entity_id: str, pid: str, identity_id: str) -> Key:
+    return _key(participant_partition(entity_id, pid, identity_id), "#BAL")
+
+
+COMPLETION_PREFIX: Final = "DONE#"
+QUEST_PREFIX: Final = "QUEST#"
+REFEREE_PREFIX: Final = "REFEREE#"
+
+
+def completion(entity_id: str, pid: str, identity_id: str, action_id: str, window: int) -> Key:
+    return _key(
+        participant_partition(entity_id, pid, identity_id), f"{COMPLETION_PREFIX}{action_id}#{window:06d}"
+    )
+
+
+def quest_completion(entity_id: str, pid: str, identity_id: str, quest_id: str) -> Key:
+    return _key(participant_partition(entity_id, pid, identity_id), f"{QUEST_PREFIX}{quest_id}")
+
+
+def referee(entity_id: str, pid: str, referrer_id: str, referee_id: str) -> Key:
+    return _key(participant_partition(entity_id, pid, referrer_id), f"{REFEREE_PREFIX}{referee_id}")
+
+
+def ledger_entry(entity_id: str, pid: str, entry_id: str) -> Key:
+    return _key(f"ENT#{entity_id}#CMP#{pid}#TXN#{entry_id}", "#TXN")
+
+
+def ledger_of(entity_id: str, pid: str, identity_id: str) -> str:
+    return f"{participant_partition(entity_id, pid, identity_id)}#LEDGER"
+
+
+def ledger_listing(entity_id: str, pid: str, identity_id: str, at: str, entry_id: str) -> Key:
+    return {GSI1PK: ledger_of(entity_id, pid, identity_id), GSI1SK: f"{at}#{entry_id}"}
+
+
+def ref_id(entity_id: str, pid: str, ref: str) -> Key:
+    return _key(f"ENT#{entity_id}#REFID#{pid}#{ref}", "#REFID")
+
+
+def referral(entity_id: str, pid: str, referee_id: str) -> Key:
+    return _key(f"ENT#{entity_id}#CMP#{pid}#REFERRAL#{referee_id}", "#VALID")
+
+
+def invite_code(entity_id: str, pid: str, code: str) -> Key:
+    return _key(f"ENT#{entity_id}#CMP#{pid}#CODE#{code}", "#CODE")
+
+
+def code_use(entity_id: str, pid: str, identity_id: str) -> Key:
+    return _key(f"ENT#{entity_id}#CMP#{pid}#CODEUSE#{identity_id}", "#CODEUSE")
+
+
+def widget_token(token_hash: str) -> Key:
+    return _key(f"WT#{token_hash}", "#WT")
+
+
+def widget_token_of(entity_id: str, identity_id: str) -> Key:
+    """The identity's one permanent widget token (its hash and the plain token, which GET /token answers)."""
+    return _key(f"ENT#{entity_id}#IDN#{identity_id}", "#WIDGET")
 
 
 # --- platform secrets -----------------------------------------------------------------------------------

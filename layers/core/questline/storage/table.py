@@ -147,6 +147,16 @@ class _Compare(Condition):
         return f"{p.name(self.attr)} {self.op} {p.value(self.operand)}"
 
 
+class _CompareAttributes(Condition):
+    __slots__ = ("left", "op", "right")
+
+    def __init__(self, left: str, op: str, right: str) -> None:
+        self.left, self.op, self.right = left, op, right
+
+    def render(self, p: Placeholders) -> str:
+        return f"{p.name(self.left)} {self.op} {p.name(self.right)}"
+
+
 class _Not(Condition):
     __slots__ = ("inner",)
 
@@ -181,6 +191,11 @@ def below(attr: str, value: Any) -> Condition:
     return _Compare(attr, "<", value)
 
 
+def attribute_below(attr: str, other: str) -> Condition:
+    """`attr < other`, both attributes of the item (a count under its limit)."""
+    return _CompareAttributes(attr, "<", other)
+
+
 def begins_with(attr: str, prefix: str) -> Condition:
     return _Function("begins_with", attr, prefix, True)
 
@@ -195,12 +210,15 @@ AttributePath = str | tuple[str, ...]
 class Update(NamedTuple):
     """The pieces of an UpdateExpression. Names are literal attribute names, or tuples for paths into
     maps. `set` stores values as given (None is stored as null); `set_if_absent` writes only where the
-    attribute is missing; `add` adds to numbers or to sets; `remove` deletes attributes."""
+    attribute is missing; `add` adds to numbers or to sets; `delete` takes members out of sets; `remove`
+    deletes attributes."""
 
-    set: Mapping[AttributePath, Any] = {}
-    set_if_absent: Mapping[AttributePath, Any] = {}
-    add: Mapping[AttributePath, Any] = {}
+    # Keys are AttributePath (str or tuple of str); typed Any because Mapping is invariant in its keys.
+    set: Mapping[Any, Any] = {}
+    set_if_absent: Mapping[Any, Any] = {}
+    add: Mapping[Any, Any] = {}
     remove: Sequence[AttributePath] = ()
+    delete: Mapping[Any, Any] = {}
 
     def render(self, p: Placeholders) -> str:
         assignments = [f"{p.name(k)} = {p.value(v)}" for k, v in self.set.items()]
@@ -214,6 +232,8 @@ class Update(NamedTuple):
             clauses.append("ADD " + ", ".join(f"{p.name(k)} {p.value(v)}" for k, v in self.add.items()))
         if self.remove:
             clauses.append("REMOVE " + ", ".join(p.name(k) for k in self.remove))
+        if self.delete:
+            clauses.append("DELETE " + ", ".join(f"{p.name(k)} {p.value(v)}" for k, v in self.delete.items()))
         return " ".join(clauses)
 
 

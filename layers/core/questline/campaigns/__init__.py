@@ -1,0 +1,1 @@
+"""Campaigns (claimr `pid`): definitions, the task engine, participants, the XP ledger and referrals."""

@@ -1,0 +1,180 @@
+"""A campaign definition (claimr's `pid`), as the management API takes it (DESIGN.md §4 "Campaigns"): the
+field names are the contract. Structure is checked by pydantic; the rules that span fields (unknown ids,
+dependency cycles, what each action type needs in `meta`) by `check_campaign`, whose errors name the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, StrictInt
+
+from questline.errors import BadRequest
+from questline.http.models import ApiModel
+
+ActionType = Literal["events_count", "events_value", "number_value", "stream_value", "api_call", "referral"]
+Recurrence = Literal["once", "8h", "daily", "weekly", "multiple"]
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Xp = Annotated[StrictInt, Field(ge=0, le=1_000_000_000)]
+
+RECURRENCE_SECONDS: dict[str, int] = {"8h": 8 * 3600, "daily": 24 * 3600, "weekly": 7 * 24 * 3600}
+
+
+class CampaignModel(ApiModel):
+    model_config = ConfigDict(defer_build=True, extra="forbid")
+
+
+class EventMatch(CampaignModel):
+    name: str = Field(min_length=1, max_length=256)
+    category: str | None = Field(default=None, max_length=256)
+
+
+class Action(CampaignModel):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=256)
+    type: ActionType
+    recurrence: Recurrence = "once"
+    xp: Xp = 0
+    ref_xp: Xp = 0
+    xp_mul: float = Field(
+        default=0, ge=0, le=10_000, description="a percentage bonus: xp 100, xp_mul 5 gives 105"
+    )
+    deps: list[Identifier] = Field(default_factory=list, max_length=50)
+    is_optional: bool = False
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+    def award(self) -> int:
+        """The XP a completion earns: `xp` with `xp_mul` percent on top, rounded half up."""
+        return int(self.xp * (100 + self.xp_mul) / 100 + 0.5)
+
+    @property
+    def target(self) -> float:
+        return float(self.meta.get("target", 1))
+
+    @property
+    def event(self) -> EventMatch | None:
+        match = self.meta.get("event")
+        return EventMatch.model_validate(match) if isinstance(match, dict) else None
+
+
+class Quest(CampaignModel):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=256)
+    actions: list[Identifier] = Field(min_length=1, max_length=200)
+    xp: Xp = 0
+
+
+class Season(CampaignModel):
+    name: str = Field(min_length=1, max_length=256)
+    max_xp: Annotated[StrictInt, Field(gt=0, le=1_000_000_000)]
+
+
+class ReferralRules(CampaignModel):
+    min_points: Xp = 0
+    tasks: list[Identifier] = Field(default_factory=list, max_length=200)
+
+
+class LeaderboardRules(CampaignModel):
+    tasks: list[Identifier] = Field(default_factory=list, max_length=200)
+    max_entries: Annotated[StrictInt, Field(ge=1, le=10_000)] = 150
+
+
+class Campaign(CampaignModel):
+    name: str = Field(min_length=1, max_length=256)
+    actions: list[Action] = Field(default_factory=list, max_length=200)
+    quests: list[Quest] = Field(default_factory=list, max_length=100)
+    seasons: list[Season] = Field(default_factory=list, max_length=50)
+    referral: ReferralRules = Field(default_factory=ReferralRules)
+    leaderboard: LeaderboardRules = Field(default_factory=LeaderboardRules)
+
+    def action(self, action_id: str) -> Action | None:
+        return next((a for a in self.actions if a.id == action_id), None)
+
+    def quest(self, quest_id: str) -> Quest | None:
+        return next((q for q in self.quests if q.id == quest_id), None)
+
+
+# What each action type needs in `meta` (the rest of `meta` is free for the integrator's own use).
+def _check_meta(action: Action, where: str) -> None:
+    meta = action.meta
+    needs_event = action.type in ("events_count", "events_value")
+    if needs_event:
+        event = meta.get("event")
+        if not isinstance(event, dict) or not isinstance(event.get("name"), str) or not event["name"]:
+            raise BadRequest(
+                f"{where}.meta.event: {action.type} needs an event with a name", field=f"{where}.meta.event"
+            )
+        category = event.get("category")
+        if category is not None and not isinstance(category, str):
+            raise BadRequest(
+                f"{where}.meta.event.category: must be a string", field=f"{where}.meta.event.category"
+            )
+    if action.type == "events_value":
+        field = meta.get("field")
+        if not isinstance(field, str) or not field:
+            raise BadRequest(
+                f"{where}.meta.field: events_value needs the data field to sum", field=f"{where}.meta.field"
+            )
+    if action.type == "stream_value":
+        stream = meta.get("stream")
+        if not isinstance(stream, str) or not stream:
+            raise BadRequest(
+                f"{where}.meta.stream: stream_value needs a stream name", field=f"{where}.meta.stream"
+            )
+    if action.type != "api_call":
+        target = meta.get("target", 1)
+        if isinstance(target, bool) or not isinstance(target, (int, float)) or target <= 0 or target > 1e15:
+            raise BadRequest(f"{where}.meta.target: must be a positive number", field=f"{where}.meta.target")
+        if action.type in ("events_count", "referral") and not float(target).is_integer():
+            raise BadRequest(f"{where}.meta.target: must be a whole number", field=f"{where}.meta.target")
+
+
+def _known(ids: Iterable[str], known: set[str], where: str) -> None:
+    for index, identifier in enumerate(ids):
+        if identifier not in known:
+            raise BadRequest(f"{where}.{index}: unknown action {identifier!r}", field=f"{where}.{index}")
+
+
+def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
+    """The rules across fields. Raises BadRequest naming the field; returns the campaign."""
+    action_ids = [a.id for a in campaign.actions]
+    for index, action_id in enumerate(action_ids):
+        if action_ids.index(action_id) != index:
+            raise BadRequest(f"actions.{index}.id: {action_id!r} is used twice", field=f"actions.{index}.id")
+    known = set(action_ids)
+    for index, action in enumerate(campaign.actions):
+        where = f"actions.{index}"
+        _check_meta(action, where)
+        _known(action.deps, known, f"{where}.deps")
+        if action.id in action.deps:
+            raise BadRequest(f"{where}.deps: an action cannot depend on itself", field=f"{where}.deps")
+    _check_acyclic(campaign)
+    quest_ids = [q.id for q in campaign.quests]
+    for index, quest in enumerate(campaign.quests):
+        if quest_ids.index(quest.id) != index or quest.id in known or quest.id == campaign_id:
+            raise BadRequest(f"quests.{index}.id: {quest.id!r} is already used", field=f"quests.{index}.id")
+        _known(quest.actions, known, f"quests.{index}.actions")
+    _known(campaign.referral.tasks, known, "referral.tasks")
+    _known(campaign.leaderboard.tasks, known, "leaderboard.tasks")
+    return campaign
+
+
+def _check_acyclic(campaign: Campaign) -> None:
+    deps = {a.id: list(a.deps) for a in campaign.actions}
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(action_id: str, path: list[str]) -> None:
+        if state.get(action_id) == 2:
+            return
+        if state.get(action_id) == 1:
+            cycle = " -> ".join([*path[path.index(action_id) :], action_id])
+            index = next(i for i, a in enumerate(campaign.actions) if a.id == action_id)
+            raise BadRequest(f"actions.{index}.deps: dependency cycle {cycle}", field=f"actions.{index}.deps")
+        state[action_id] = 1
+        for dep in deps.get(action_id, []):
+            visit(dep, [*path, action_id])
+        state[action_id] = 2
+
+    for action_id in deps:
+        visit(action_id, [])

@@ -1,0 +1,247 @@
+"""The task engine, as pure functions of (campaign, participant state, input, time) -> outcome.
+
+A participant's state in one campaign is one JSON-like dict, persisted as one item with a version (the
+store applies an outcome with an optimistic check on that version, together with the completions and
+XP it earns, in one transaction):
+
+    {"v": 3,
+     "actions": {"three_levels": {"n": 0, "last": null, "count": 2, "value": 0, "logs": ["<log id>", …]}},
+     "quests": {"quest_xyz789": 1795330800.0},
+     "applied": ["<log id>", …],          # recent event logs already applied (replays change nothing)
+     "referrer": "<identity id>", "referral_valid": false, "valid_referrals": 0}
+
+Per action, `n` counts completions so far; the current window is the `n`th. Recurrence: `once` (one
+window), `multiple` (a new window after each completion), `8h`/`daily`/`weekly` (rolling: the next window
+opens that long after the last completion; events in between do not count). `deps` lock an action until
+each dependency has been completed at least once. A quest completes once, when every non-optional action
+in it has been completed, and earns its bonus.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from questline.campaigns.definition import RECURRENCE_SECONDS, Action, Campaign
+from questline.errors import BadRequest, NotFound, RuleViolation
+
+MAX_APPLIED = 500  # log ids remembered per participant: a replay inside this many events changes nothing
+MAX_WINDOW_LOGS = 2000  # log ids remembered per action window
+
+
+class EventFacts(NamedTuple):
+    log_id: str
+    name: str
+    category: str | None
+    data: Mapping[str, Any]
+
+
+class Completion(NamedTuple):
+    action_id: str
+    window: int
+    xp: int
+    ref_xp: int
+
+
+class QuestDone(NamedTuple):
+    quest_id: str
+    xp: int
+
+
+class Outcome(NamedTuple):
+    state: dict[str, Any]
+    completions: list[Completion]
+    quests: list[QuestDone]
+    changed: bool
+
+
+def new_state() -> dict[str, Any]:
+    return {"v": 0, "actions": {}, "quests": {}, "applied": []}
+
+
+def _action_state(state: dict[str, Any], action_id: str) -> dict[str, Any]:
+    states: dict[str, Any] = state.setdefault("actions", {})
+    found: dict[str, Any] = states.setdefault(
+        action_id, {"n": 0, "last": None, "count": 0, "value": 0, "logs": []}
+    )
+    return found
+
+
+def completions_of(state: Mapping[str, Any], action_id: str) -> int:
+    return int(state.get("actions", {}).get(action_id, {}).get("n", 0))
+
+
+def available(action: Action, action_state: Mapping[str, Any], now: float) -> bool:
+    """Whether the action's current window is open."""
+    done = int(action_state.get("n", 0))
+    if action.recurrence == "once":
+        return done == 0
+    if action.recurrence == "multiple":
+        return True
+    last = action_state.get("last")
+    return last is None or now >= float(last) + RECURRENCE_SECONDS[action.recurrence]
+
+
+def unlocked(action: Action, state: Mapping[str, Any]) -> bool:
+    return all(completions_of(state, dep) > 0 for dep in action.deps)
+
+
+def next_window_at(action: Action, action_state: Mapping[str, Any]) -> float | None:
+    last = action_state.get("last")
+    if action.recurrence in RECURRENCE_SECONDS and last is not None:
+        return float(last) + RECURRENCE_SECONDS[action.recurrence]
+    return None
+
+
+def _complete(
+    campaign: Campaign, state: dict[str, Any], action: Action, now: float, outcome: list[Completion]
+) -> None:
+    current = _action_state(state, action.id)
+    outcome.append(Completion(action.id, int(current["n"]), action.award(), action.ref_xp))
+    current.update({"n": int(current["n"]) + 1, "last": now, "count": 0, "value": 0, "logs": []})
+
+
+def _quests(campaign: Campaign, state: dict[str, Any], now: float) -> list[QuestDone]:
+    done = []
+    finished: dict[str, Any] = state.setdefault("quests", {})
+    for quest in campaign.quests:
+        if quest.id in finished:
+            continue
+        required = [
+            a for a in (campaign.action(i) for i in quest.actions) if a is not None and not a.is_optional
+        ]
+        if required and all(completions_of(state, a.id) > 0 for a in required):
+            finished[quest.id] = now
+            done.append(QuestDone(quest.id, quest.xp))
+    return done
+
+
+def _matches(action: Action, event: EventFacts) -> bool:
+    wanted = action.event
+    if wanted is None or wanted.name != event.name:
+        return False
+    return wanted.category is None or wanted.category == event.category
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def apply_event(campaign: Campaign, state: Mapping[str, Any], event: EventFacts, now: float) -> Outcome:
+    """An event log against the campaign's events_count and events_value actions."""
+    if event.log_id in state.get("applied", []):
+        return Outcome(dict(state), [], [], changed=False)
+    new = copy.deepcopy(dict(state))
+    completions: list[Completion] = []
+    for action in campaign.actions:
+        if action.type not in ("events_count", "events_value") or not _matches(action, event):
+            continue
+        current = _action_state(new, action.id)
+        if (
+            not available(action, current, now)
+            or not unlocked(action, new)
+            or event.log_id in current["logs"]
+        ):
+            continue
+        if action.type == "events_count":
+            current["count"] = int(current["count"]) + 1
+            progress = float(current["count"])
+        else:
+            amount = _number(event.data.get(str(action.meta.get("field"))))
+            if amount is None:
+                continue
+            current["value"] = float(current["value"]) + amount
+            progress = float(current["value"])
+        current["logs"] = [*current["logs"], event.log_id][-MAX_WINDOW_LOGS:]
+        if progress >= action.target:
+            _complete(campaign, new, action, now, completions)
+    new["applied"] = [*new.get("applied", []), event.log_id][-MAX_APPLIED:]
+    return Outcome(new, completions, _quests(campaign, new, now), changed=True)
+
+
+def apply_value(
+    campaign: Campaign, state: Mapping[str, Any], action_id: str, value: float, now: float
+) -> Outcome:
+    """`/action/value`: set a number_value action's value (done at its target), or report an api_call
+    action done."""
+    action = campaign.action(action_id)
+    if action is None:
+        raise NotFound(f"the campaign has no action {action_id!r}", field="aid")
+    if action.type not in ("number_value", "api_call"):
+        raise BadRequest(
+            f"action {action_id!r} is a {action.type} task; /action/value sets number_value and api_call",
+            field="aid",
+        )
+    new = copy.deepcopy(dict(state))
+    current = _action_state(new, action.id)
+    if not available(action, current, now):
+        return Outcome(new, [], [], changed=False)  # done for this window: reporting again changes nothing
+    _require_unlocked(action, new)
+    completions: list[Completion] = []
+    if action.type == "number_value":
+        current["value"] = value
+        if value >= action.target:
+            _complete(campaign, new, action, now, completions)
+    else:
+        _complete(campaign, new, action, now, completions)
+    return Outcome(new, completions, _quests(campaign, new, now), changed=True)
+
+
+def apply_stream(
+    campaign: Campaign, state: Mapping[str, Any], stream: str, value: float, now: float
+) -> Outcome:
+    """`/stream/value`: add `value` to every open stream_value action bound to `stream`."""
+    bound = [a for a in campaign.actions if a.type == "stream_value" and a.meta.get("stream") == stream]
+    if not bound:
+        raise NotFound(f"no task of the campaign is bound to stream {stream!r}", field="stream")
+    new = copy.deepcopy(dict(state))
+    completions: list[Completion] = []
+    for action in bound:
+        current = _action_state(new, action.id)
+        if not available(action, current, now) or not unlocked(action, new):
+            continue
+        current["value"] = float(current["value"]) + value
+        if float(current["value"]) >= action.target:
+            _complete(campaign, new, action, now, completions)
+    return Outcome(new, completions, _quests(campaign, new, now), changed=True)
+
+
+def apply_referrals(campaign: Campaign, state: Mapping[str, Any], now: float) -> Outcome:
+    """A referrer's referral actions, against their count of valid referrals (`valid_referrals`)."""
+    new = copy.deepcopy(dict(state))
+    completions: list[Completion] = []
+    count = int(new.get("valid_referrals", 0))
+    for action in campaign.actions:
+        if action.type != "referral":
+            continue
+        current = _action_state(new, action.id)
+        if (
+            available(action, current, now)
+            and unlocked(action, new)
+            and count >= action.target * (int(current["n"]) + 1)
+        ):
+            _complete(campaign, new, action, now, completions)
+    return Outcome(new, completions, _quests(campaign, new, now), changed=bool(completions))
+
+
+def referral_becomes_valid(campaign: Campaign, state: Mapping[str, Any], total_points: float) -> bool:
+    """A referral counts once the referee reaches the minimum points and has completed one of the
+    referral tasks (any completion, when the campaign names none)."""
+    if not state.get("referrer") or state.get("referral_valid"):
+        return False
+    if total_points < campaign.referral.min_points:
+        return False
+    tasks = campaign.referral.tasks
+    if not tasks:
+        return any(int(s.get("n", 0)) > 0 for s in state.get("actions", {}).values())
+    return any(completions_of(state, task) > 0 for task in tasks)
+
+
+def _require_unlocked(action: Action, state: Mapping[str, Any]) -> None:
+    missing = [dep for dep in action.deps if completions_of(state, dep) == 0]
+    if missing:
+        raise RuleViolation(f"action {action.id!r} is locked until {', '.join(missing)} is done", field="aid")

@@ -1,0 +1,259 @@
+"""A participant: one identity in one campaign. Its state (the task engine's, `engine.py`) is one item
+with a version; its balance another. Applying an engine outcome is one transaction of:
+
+* the state, conditional on the version it was computed from (a concurrent change makes it compute again),
+* each completion (conditional on not existing: once per user, action and window) and its ledger entry,
+* each quest completion and its bonus entry,
+* the balance,
+* when the referee's referral is valid: the referrer's `ref_xp` entries and balance, and the referral's
+  running total; and when this very change makes the referral valid, the `referral` item, the link's
+  status and the referrer's count of valid referrals.
+
+A referrer whose count of valid referrals grew is then evaluated for their own `referral` tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from questline import clock
+from questline.campaigns import engine
+from questline.campaigns.definition import Campaign
+from questline.campaigns.ledger import Entry, balance_update, entry_item
+from questline.errors import Retryable
+from questline.storage import get_table, keys
+from questline.storage.keys import GSI1PK, GSI1SK
+from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, equals, not_exists
+
+ATTEMPTS = 10
+STATE_FIELDS = ("actions", "quests", "applied", "referral_valid")
+
+
+class Participant(NamedTuple):
+    entity_id: str
+    pid: str
+    identity_id: str
+    state: dict[str, Any]
+    version: int
+    balance: dict[str, int]
+
+
+class _Stale(Exception):
+    """The state changed since it was read."""
+
+
+def participation_listing(entity_id: str, identity_id: str, pid: str) -> dict[str, str]:
+    """Where a participant is listed: an identity's campaigns (merges find them here)."""
+    return {GSI1PK: f"ENT#{entity_id}#IDN#{identity_id}#CAMPAIGNS", GSI1SK: pid}
+
+
+def read(entity_id: str, pid: str, identity_id: str) -> Participant:
+    found = {
+        item["SK"]: item
+        for item in get_table().batch_get(
+            [keys.participant(entity_id, pid, identity_id), keys.balance(entity_id, pid, identity_id)],
+            consistent=True,
+        )
+    }
+    state = found.get("#STATE") or {}
+    balance = found.get("#BAL") or {}
+    return Participant(
+        entity_id,
+        pid,
+        identity_id,
+        {**engine.new_state(), **{k: v for k, v in state.items() if k not in ("PK", "SK")}},
+        int(state.get("v", 0)),
+        {bucket: int(balance.get(bucket, 0)) for bucket in ("xp", "ref_xp", "ugc_xp", "total")},
+    )
+
+
+def _state_update(p: Participant, new_state: dict[str, Any]) -> TxUpdate:
+    condition = equals("v", p.version) if p.version else not_exists()
+    return TxUpdate(
+        keys.participant(p.entity_id, p.pid, p.identity_id),
+        Update(
+            set={field: new_state.get(field) for field in STATE_FIELDS if field in new_state},
+            add={"v": 1},
+            set_if_absent={
+                "type": "participant",
+                "entity_id": p.entity_id,
+                "pid": p.pid,
+                "identity_id": p.identity_id,
+                "created_at": clock.iso(),
+                **participation_listing(p.entity_id, p.identity_id, p.pid),
+            },
+        ),
+        condition=condition,
+    )
+
+
+def _activity(p: Participant, key: dict[str, str], kind: str, **fields: Any) -> TxPut:
+    item = {
+        **key,
+        "type": kind,
+        "entity_id": p.entity_id,
+        "pid": p.pid,
+        "identity_id": p.identity_id,
+        "at": clock.iso(),
+        **fields,
+    }
+    return TxPut(item, condition=not_exists())
+
+
+def _commit(campaign: Campaign, p: Participant, outcome: engine.Outcome) -> str | None:
+    """Write one outcome. Returns the referrer whose count of valid referrals this change increased."""
+    state = dict(outcome.state)
+    operations: list[Any] = []
+    earned = 0
+    referrer_xp: list[tuple[str, int]] = []  # (entry id, ref_xp) the referrer earns
+    for done in outcome.completions:
+        entry_id = f"c:{p.identity_id}:{done.action_id}:{done.window}"
+        operations.append(
+            _activity(
+                p,
+                keys.completion(p.entity_id, p.pid, p.identity_id, done.action_id, done.window),
+                "completion",
+                action_id=done.action_id,
+                window=done.window,
+                xp=done.xp,
+            )
+        )
+        operations.append(
+            TxPut(
+                entry_item(
+                    p.entity_id,
+                    p.pid,
+                    Entry(
+                        entry_id, p.identity_id, "xp", done.xp, "completion", {"action_id": done.action_id}
+                    ),
+                ),
+                condition=not_exists(),
+            )
+        )
+        earned += done.xp
+        if done.ref_xp:
+            referrer_xp.append((f"r:{p.identity_id}:{done.action_id}:{done.window}", done.ref_xp))
+    for quest in outcome.quests:
+        operations.append(
+            _activity(
+                p,
+                keys.quest_completion(p.entity_id, p.pid, p.identity_id, quest.quest_id),
+                "quest_completion",
+                quest_id=quest.quest_id,
+                xp=quest.xp,
+            )
+        )
+        if quest.xp:
+            entry = Entry(
+                f"q:{p.identity_id}:{quest.quest_id}",
+                p.identity_id,
+                "xp",
+                quest.xp,
+                "quest",
+                {"quest_id": quest.quest_id},
+            )
+            operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
+            earned += quest.xp
+    if earned:
+        operations.append(
+            TxUpdate(
+                keys.balance(p.entity_id, p.pid, p.identity_id),
+                balance_update(p.entity_id, p.pid, p.identity_id, {"xp": earned}),
+            )
+        )
+
+    referrer = state.get("referrer")
+    validated = None
+    link_set: dict[str, Any] = {}
+    link_add: dict[str, Any] = {}
+    if (
+        referrer
+        and not state.get("referral_valid")
+        and engine.referral_becomes_valid(campaign, state, p.balance["total"] + earned)
+    ):
+        state["referral_valid"] = True
+        validated = str(referrer)
+        link_set = {"status": "valid", "valid_at": clock.iso()}
+        operations += [
+            _activity(
+                p,
+                keys.referral(p.entity_id, p.pid, p.identity_id),
+                "referral",
+                referrer_id=referrer,
+                status="valid",
+            ),
+            TxUpdate(keys.participant(p.entity_id, p.pid, validated), Update(add={"valid_referrals": 1})),
+        ]
+    if referrer and state.get("referral_valid") and referrer_xp:
+        total = sum(xp for _, xp in referrer_xp)
+        for entry_id, xp in referrer_xp:
+            entry = Entry(entry_id, str(referrer), "ref_xp", xp, "referral", {"referee_id": p.identity_id})
+            operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
+        operations.append(
+            TxUpdate(
+                keys.balance(p.entity_id, p.pid, str(referrer)),
+                balance_update(p.entity_id, p.pid, str(referrer), {"ref_xp": total}),
+            )
+        )
+        link_add = {"ref_xp": total}
+    if link_set or link_add:
+        operations.append(
+            TxUpdate(
+                keys.referee(p.entity_id, p.pid, str(referrer), p.identity_id),
+                Update(set=link_set, add=link_add),
+            )
+        )
+    operations.insert(0, _state_update(p, state))
+    try:
+        get_table().transact_write(operations)
+    except ConditionFailed as failed:
+        if failed.index == 0:
+            raise _Stale from None
+        raise  # a completion already recorded with a stale state: should not happen; let the caller retry
+    return validated
+
+
+def run(
+    entity_id: str,
+    pid: str,
+    identity_id: str,
+    campaign: Campaign,
+    compute: Callable[[dict[str, Any]], engine.Outcome],
+) -> engine.Outcome:
+    """Compute an outcome from the current state and commit it, again on a concurrent change."""
+    for _ in range(ATTEMPTS):
+        participant = read(entity_id, pid, identity_id)
+        outcome = compute(participant.state)
+        if not outcome.changed:
+            return outcome
+        try:
+            validated = _commit(campaign, participant, outcome)
+        except _Stale:
+            continue
+        if validated is not None:
+            evaluate_referrer(entity_id, pid, validated, campaign)
+        return outcome
+    raise Retryable("the participant changed concurrently too often; try again")
+
+
+def evaluate_referrer(entity_id: str, pid: str, referrer_id: str, campaign: Campaign) -> engine.Outcome:
+    """A referrer's `referral` tasks against their count of valid referrals."""
+    now = clock.now()
+    return run(
+        entity_id, pid, referrer_id, campaign, lambda state: engine.apply_referrals(campaign, state, now)
+    )
+
+
+def refresh_referral(entity_id: str, pid: str, identity_id: str, campaign: Campaign) -> None:
+    """Re-check whether this participant's referral has become valid (after a reward, or once set)."""
+
+    def compute(state: dict[str, Any]) -> engine.Outcome:
+        return engine.Outcome(
+            dict(state), [], [], changed=bool(state.get("referrer")) and not state.get("referral_valid")
+        )
+
+    participant = read(entity_id, pid, identity_id)
+    pending = participant.state.get("referrer") and not participant.state.get("referral_valid")
+    if pending and engine.referral_becomes_valid(campaign, participant.state, participant.balance["total"]):
+        run(entity_id, pid, identity_id, campaign, compute)

@@ -1,0 +1,129 @@
+"""Campaign definitions: a draft (written by `PUT …/campaigns/{pid}`) and a published version (a copy of
+the draft made by `POST …/publish`). claimr routes read the published version, or the draft with
+`env=dev`. Published definitions are cached per container for a few seconds: the task engine reads them
+for every event.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, NamedTuple
+
+from questline import clock
+from questline.campaigns.definition import Campaign
+from questline.errors import NotFound
+from questline.storage import get_table, keys
+from questline.storage.table import Update
+
+CACHE_SECONDS = 5.0
+_cache: dict[tuple[str, str, bool], tuple[float, Campaign | None, dict[str, Any] | None]] = {}
+_lists: dict[str, tuple[float, list[tuple[str, Campaign]]]] = {}
+_lock = threading.Lock()
+
+
+class StoredCampaign(NamedTuple):
+    pid: str
+    campaign: Campaign
+    item: dict[str, Any]
+
+
+def save_draft(entity_id: str, pid: str, campaign: Campaign) -> dict[str, Any]:
+    now = clock.iso()
+    item = {
+        **keys.campaign(entity_id, pid, live=False),
+        "type": "campaign",
+        "entity_id": entity_id,
+        "pid": pid,
+        "stage": "draft",
+        "definition": campaign.model_dump(mode="json"),
+        "updated_at": now,
+    }
+    updated = get_table().update(
+        keys.campaign(entity_id, pid, live=False),
+        Update(
+            set={k: v for k, v in item.items() if k not in ("PK", "SK")},
+            set_if_absent={"created_at": now},
+            add={"version": 1},
+        ),
+    )
+    forget(entity_id)
+    return updated or item
+
+
+def publish(entity_id: str, pid: str) -> dict[str, Any]:
+    draft = get_table().get(keys.campaign(entity_id, pid, live=False), consistent=True)
+    if draft is None:
+        raise NotFound(f"campaign {pid} has no draft to publish", field="pid")
+    live = {
+        **draft,
+        **keys.campaign(entity_id, pid, live=True),
+        "stage": "live",
+        "published_at": clock.iso(),
+    }
+    get_table().put(live)
+    forget(entity_id)
+    return live
+
+
+def load(entity_id: str, pid: str, *, draft: bool = False) -> StoredCampaign:
+    """The published campaign (or the draft), or a 404 naming `pid`."""
+    key = (entity_id, pid, draft)
+    now = time.monotonic()
+    with _lock:
+        cached = _cache.get(key)
+    if cached is None or cached[0] < now:
+        item = get_table().get(keys.campaign(entity_id, pid, live=not draft))
+        campaign = Campaign.model_validate(item["definition"]) if item else None
+        cached = (now + CACHE_SECONDS, campaign, item)
+        with _lock:
+            _cache[key] = cached
+    _, campaign, item = cached
+    if campaign is None or item is None:
+        stage = "draft" if draft else "published campaign"
+        raise NotFound(f"there is no {stage} {pid}", field="pid")
+    return StoredCampaign(pid, campaign, item)
+
+
+def published(entity_id: str) -> list[tuple[str, Campaign]]:
+    """Every published campaign of the entity (the task engine matches each event against them)."""
+    now = time.monotonic()
+    with _lock:
+        cached = _lists.get(entity_id)
+    if cached is not None and cached[0] >= now:
+        return cached[1]
+    found: list[tuple[str, Campaign]] = []
+    start = None
+    while True:
+        page = get_table().query(keys.campaigns_of(entity_id), start_key=start)
+        found += [
+            (str(i["pid"]), Campaign.model_validate(i["definition"]))
+            for i in page.items
+            if i.get("stage") == "live"
+        ]
+        if page.last_key is None:
+            break
+        start = page.last_key
+    with _lock:
+        _lists[entity_id] = (now + CACHE_SECONDS, found)
+    return found
+
+
+def listing(entity_id: str) -> list[dict[str, Any]]:
+    """Every campaign's draft and published items, for the management API."""
+    items: list[dict[str, Any]] = []
+    start = None
+    while True:
+        page = get_table().query(keys.campaigns_of(entity_id), start_key=start)
+        items += page.items
+        if page.last_key is None:
+            return items
+        start = page.last_key
+
+
+def forget(entity_id: str | None = None) -> None:
+    with _lock:
+        for cached in [k for k in _cache if entity_id is None or k[0] == entity_id]:
+            del _cache[cached]
+        for listed in [k for k in _lists if entity_id is None or k == entity_id]:
+            del _lists[listed]
