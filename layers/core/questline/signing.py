@@ -35,6 +35,11 @@ def _key(purpose: str) -> bytes:
     return bytes.fromhex(str(item["value"]))
 
 
+def key_for(purpose: str) -> bytes:
+    """This deployment's secret key for `purpose` (created on first use, cached per container)."""
+    return _key(purpose)
+
+
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

@@ -1,0 +1,56 @@
+"""Event-driven tasks: every event log, from any surface, against the entity's published campaigns.
+
+This runs from the table's stream, not in the request that ingested the event: ingestion stays one write
+and fast, a failure is retried by the stream (and bisected, and finally parked on the on-failure queue)
+instead of being lost with a request, and applying the same log twice changes nothing (the participant
+state remembers the logs it applied, and every completion is a conditional write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from questline import clock
+from questline.campaigns import engine, participants, store
+from questline.campaigns.definition import Campaign
+from questline.identity.graph import read_identity
+
+
+def _interested(campaign: Campaign, name: str, category: str | None) -> bool:
+    for action in campaign.actions:
+        wanted = action.event if action.type in ("events_count", "events_value") else None
+        if (
+            wanted is not None
+            and wanted.name == name
+            and (wanted.category is None or wanted.category == category)
+        ):
+            return True
+    return False
+
+
+def on_event_log(log: Mapping[str, Any]) -> int:
+    """Apply one event log; returns the number of completions it earned."""
+    entity_id = str(log["entity_id"])
+    name, category = str(log.get("name") or ""), log.get("category")
+    campaigns = [(pid, c) for pid, c in store.published(entity_id) if _interested(c, name, category)]
+    if log.get("pid"):  # a claimr event names its campaign
+        campaigns = [(pid, c) for pid, c in campaigns if pid == log["pid"]]
+    if not campaigns:
+        return 0
+    identity_id = str(
+        read_identity(entity_id, str(log["identity_id"]))["identity_id"]
+    )  # the survivor, if merged
+    facts = engine.EventFacts(str(log["log_id"]), name, category, dict(log.get("data") or {}))
+    now = clock.now()
+    earned = 0
+    for pid, campaign in campaigns:
+        outcome = participants.run(
+            entity_id,
+            pid,
+            identity_id,
+            campaign,
+            lambda state, c=campaign: engine.apply_event(c, state, facts, now),
+        )
+        earned += len(outcome.completions)
+    return earned
