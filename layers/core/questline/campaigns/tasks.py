@@ -45,12 +45,9 @@ def on_event_log(log: Mapping[str, Any]) -> int:
     now = clock.now()
     earned = 0
     for pid, campaign in campaigns:
-        outcome = participants.run(
-            entity_id,
-            pid,
-            identity_id,
-            campaign,
-            lambda state, c=campaign: engine.apply_event(c, state, facts, now),
-        )
-        earned += len(outcome.completions)
+
+        def compute(state: dict[str, Any], campaign: Campaign = campaign) -> engine.Outcome:
+            return engine.apply_event(campaign, state, facts, now)
+
+        earned += len(participants.run(entity_id, pid, identity_id, campaign, compute).completions)
     return earned
