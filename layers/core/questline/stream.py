@@ -1,5 +1,13 @@
-"""What the table's stream does with one record. Each projection is idempotent: a replayed record
-produces the same messages (same webhook ids), so receivers can drop repeats."""
+"""What the table's stream does with one record (only the records the template's FilterCriteria let
+through reach here). Every projection is idempotent, so a replayed record or batch changes nothing:
+
+* an `event_log` inserted: the task engine (`campaigns.tasks`);
+* an `identity` that became merged: its campaigns fold into the survivor (`campaigns.merges`);
+* a `balance` inserted or changed: campaign statistics (`campaigns.stats`);
+* a `referral` inserted: the referrer's referral tasks (also run right after the change that made it);
+* an activity item inserted (completions, ledger entries, referrals, widget tokens): one webhook message
+  per matching hook.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +17,37 @@ from questline.storage.codec import from_item
 from questline.webhooks import fanout
 
 
+def _image(record: dict[str, Any], which: str) -> dict[str, Any] | None:
+    image = record.get("dynamodb", {}).get(which)
+    return from_item(image) if image else None
+
+
 def project_record(record: dict[str, Any]) -> None:
-    if record.get("eventName") != "INSERT":
+    event = record.get("eventName")
+    new, old = _image(record, "NewImage"), _image(record, "OldImage")
+    if new is None:
         return
-    image = record.get("dynamodb", {}).get("NewImage")
-    if not image:
-        return
-    item = from_item(image)
-    messages = fanout.messages_for(str(record.get("eventID", "")), item)
-    if messages:
-        fanout.enqueue(messages)
+    kind = new.get("type")
+    if kind == "event_log" and event == "INSERT":
+        from questline.campaigns.tasks import on_event_log
+
+        on_event_log(new)
+    elif kind == "identity" and new.get("status") == "merged" and (old or {}).get("status") != "merged":
+        from questline.campaigns.merges import consolidate
+
+        consolidate(str(new["entity_id"]), str(new["merged_into"]), str(new["identity_id"]))
+    elif kind == "balance":
+        from questline.campaigns.stats import apply_balance
+
+        apply_balance(new)
+    if kind == "referral" and event == "INSERT":
+        from questline.campaigns import participants, store
+
+        campaign = store.load(str(new["entity_id"]), str(new["pid"])).campaign
+        participants.evaluate_referrer(
+            str(new["entity_id"]), str(new["pid"]), str(new["referrer_id"]), campaign
+        )
+    if event == "INSERT":
+        messages = fanout.messages_for(str(record.get("eventID", "")), new)
+        if messages:
+            fanout.enqueue(messages)

@@ -88,8 +88,17 @@ def _referrer_chain(entity_id: str, pid: str, start: str) -> list[str]:
     return chain
 
 
-def set_referrer(entity_id: str, pid: str, referee_id: str, referrer_id: str, campaign: Campaign) -> None:
-    """Record who referred `referee_id`: once, not oneself, not into a cycle."""
+def set_referrer(
+    entity_id: str,
+    pid: str,
+    referee_id: str,
+    referrer_id: str,
+    campaign: Campaign,
+    *,
+    referee_label: str | None = None,
+) -> None:
+    """Record who referred `referee_id` (named `referee_label` in listings): once, not oneself, not into a
+    cycle."""
     if referee_id == referrer_id:
         raise RuleViolation("a user cannot refer themselves", code="self_referral", field="ref_id")
     if referee_id in _referrer_chain(entity_id, pid, referrer_id):
@@ -128,6 +137,7 @@ def set_referrer(entity_id: str, pid: str, referee_id: str, referrer_id: str, ca
                         "pid": pid,
                         "referrer_id": referrer_id,
                         "referee_id": referee_id,
+                        "referee_label": referee_label,
                         "status": "pending",
                         "ref_xp": 0,
                         "created_at": now,

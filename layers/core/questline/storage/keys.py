@@ -32,6 +32,8 @@ another's items):
     referral       ENT#{e}#CMP#{pid}#REFERRAL#{referee_id} / #VALID
     invite_code    ENT#{e}#CMP#{pid}#CODE#{code} / #CODE
     code_use       ENT#{e}#CMP#{pid}#CODEUSE#{identity_id} / #CODEUSE
+    campaign_stats ENT#{e}#CMP#{pid}#STATS / #TOTAL, DAY#{yyyy-mm-dd}
+    stats_projection ENT#{e}#CMP#{pid}#PROJ#{identity_id} / #PROJ
     widget_token   WT#{sha256(token)} / #WT  (and ENT#{e}#IDN#{identity_id} / #WIDGET: the identity's token)
     mau_marker     MAU#{e}#{month} / ID#{identity_id}
     mau_counter    MAU#{e}#{month} / #COUNT
@@ -235,6 +237,23 @@ def invite_code(entity_id: str, pid: str, code: str) -> Key:
 
 def code_use(entity_id: str, pid: str, identity_id: str) -> Key:
     return _key(f"ENT#{entity_id}#CMP#{pid}#CODEUSE#{identity_id}", "#CODEUSE")
+
+
+def campaign_stats_partition(entity_id: str, pid: str) -> str:
+    return f"ENT#{entity_id}#CMP#{pid}#STATS"
+
+
+def campaign_totals(entity_id: str, pid: str) -> Key:
+    return _key(campaign_stats_partition(entity_id, pid), "#TOTAL")
+
+
+def campaign_day(entity_id: str, pid: str, day: str) -> Key:
+    return _key(campaign_stats_partition(entity_id, pid), f"DAY#{day}")
+
+
+def stats_projection(entity_id: str, pid: str, identity_id: str) -> Key:
+    """What the campaign's statistics (and leaderboard) have counted of one participant's balance."""
+    return _key(f"ENT#{entity_id}#CMP#{pid}#PROJ#{identity_id}", "#PROJ")
 
 
 def widget_token(token_hash: str) -> Key:

@@ -1,0 +1,67 @@
+"""Campaign information, season points, statistics; invite codes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from questline.auth import SECRET_KEY
+from questline.campaigns import claimr, codes, stats
+from questline.campaigns.api_models import CodeIn
+from questline.http import CurrentPrincipal, Routes
+from questline.http.models import QuestOk
+
+routes = Routes(tag="claimr campaigns")
+PidQ = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+EnvQ = Annotated[str | None, Query(max_length=16)]
+
+
+@routes.get("/campaign/info", auth=SECRET_KEY, summary="A campaign's tasks and quests (env=dev: the draft)")
+def campaign_info(caller: CurrentPrincipal, pid: PidQ, env: EnvQ = None) -> QuestOk[dict[str, Any]]:
+    return QuestOk(data=claimr.campaign_info(str(caller.entity_id), pid, env))
+
+
+@routes.get("/campaign/points", auth=SECRET_KEY, summary="Points awarded so far and the season they reach")
+def campaign_points(caller: CurrentPrincipal, pid: PidQ) -> QuestOk[dict[str, Any]]:
+    return QuestOk(data=stats.points(str(caller.entity_id), pid))
+
+
+@routes.get(
+    "/campaign/stats", auth=SECRET_KEY, summary="Points awarded, users, users active in the last 30 days"
+)
+def campaign_stats(caller: CurrentPrincipal, pid: PidQ) -> QuestOk[dict[str, Any]]:
+    return QuestOk(data=stats.summary(str(caller.entity_id), pid))
+
+
+@routes.get("/code", auth=SECRET_KEY, summary="An invite code and who uses it")
+def get_code(
+    caller: CurrentPrincipal, code: Annotated[str, Query(min_length=1, max_length=64)], pid: PidQ
+) -> QuestOk[dict[str, Any]]:
+    info = codes.code_info(str(caller.entity_id), pid, code)
+    return QuestOk(
+        data={
+            "used_by": sorted(info.get("used_by") or ()),
+            "uses": int(info["uses"]),
+            "max_uses": int(info["max_uses"]),
+        }
+    )
+
+
+@routes.post("/code", auth=SECRET_KEY, summary="Assign an invite code to a wallet (registers the user)")
+def post_code(body: CodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]:
+    entity_id = str(caller.entity_id)
+    claimr.campaign_of(entity_id, body.pid)
+    if body.used_by is None:
+        from questline.errors import BadRequest
+
+        raise BadRequest("used_by is required", field="used_by")
+    user = claimr.wallet_user(entity_id, body.used_by, create=True)
+    codes.assign(entity_id, body.pid, body.code, user.identity_id, body.used_by)
+    return QuestOk(data={})
+
+
+@routes.delete("/code", auth=SECRET_KEY, summary="Release an invite code (from the user named, or a holder)")
+def delete_code(body: CodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]:
+    codes.release(str(caller.entity_id), body.pid, body.code, body.used_by)
+    return QuestOk(data={})

@@ -1,0 +1,127 @@
+"""/token and /user/*."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from questline.auth import SECRET_KEY
+from questline.auth.policy import WIDGET_TOKEN
+from questline.campaigns import claimr
+from questline.campaigns.api_models import Ok, ReferrerIn, RefIdIn, RewardIn, WithdrawIn
+from questline.errors import BadRequest
+from questline.http import CurrentPrincipal, Routes
+from questline.http.models import QuestOk
+
+routes = Routes(tag="claimr users")
+
+AccountQ = Annotated[str | None, Query(min_length=1, max_length=256)]
+PlatformQ = Annotated[str | None, Query(min_length=1, max_length=64)]
+PidQ = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+EnvQ = Annotated[str | None, Query(max_length=16)]
+OWN_READ = SECRET_KEY | WIDGET_TOKEN
+
+
+def _user(
+    caller: CurrentPrincipal, account: str | None, platform: str | None, *, create: bool = False
+) -> claimr.User:
+    entity_id = str(caller.entity_id)
+    if account is None or platform is None:
+        if caller.user_id and caller.kind.value == "widget_token":
+            return claimr.User(caller.user_id, account or caller.user_id)
+        raise BadRequest("account and platform are required", field="account")
+    user = claimr.find_user(entity_id, account, platform, create=create)
+    claimr.caller_may_read(caller, user)
+    return user
+
+
+@routes.get(
+    "/token", auth=SECRET_KEY, summary="Create or get a user's permanent widget token (registers the user)"
+)
+def get_token(
+    caller: CurrentPrincipal,
+    account: Annotated[str, Query(min_length=1, max_length=256)],
+    platform: Annotated[str, Query(min_length=1, max_length=64)],
+    name: Annotated[str | None, Query(max_length=256)] = None,
+) -> QuestOk[dict[str, str]]:
+    return QuestOk(data={"token": claimr.user_token(str(caller.entity_id), account, platform, name)})
+
+
+@routes.get("/user/ref_id", auth=OWN_READ, summary="A user's referral id (made on first request)")
+def get_ref_id(
+    caller: CurrentPrincipal, pid: PidQ, account: AccountQ = None, platform: PlatformQ = None
+) -> QuestOk[dict[str, str]]:
+    user = _user(caller, account, platform, create=True)
+    return QuestOk(data={"ref_id": claimr.ref_id(str(caller.entity_id), pid, user)})
+
+
+@routes.post("/user/ref_id", auth=SECRET_KEY, summary="Set who referred a user, by the referrer's ref_id")
+def post_ref_id(body: RefIdIn, caller: CurrentPrincipal) -> Ok:
+    user = _user(caller, body.account, body.platform, create=True)
+    claimr.set_referrer_by_ref_id(str(caller.entity_id), body.pid, user, body.ref_id)
+    return Ok()
+
+
+@routes.post("/user/referrer", auth=SECRET_KEY, summary="Set who referred a user, by the referrer's account")
+def post_referrer(body: ReferrerIn, caller: CurrentPrincipal) -> Ok:
+    entity_id = str(caller.entity_id)
+    user = _user(caller, body.account, body.platform, create=True)
+    referrer = claimr.find_user(entity_id, body.ref_account, body.ref_platform, create=True)
+    claimr.set_referrer(entity_id, body.pid, user, referrer)
+    return Ok()
+
+
+@routes.get("/user/activity", auth=SECRET_KEY, summary="Completed tasks, quests and ledger entries")
+def get_activity(
+    caller: CurrentPrincipal, pid: PidQ, account: AccountQ = None, platform: PlatformQ = None
+) -> QuestOk[dict[str, Any]]:
+    return QuestOk(data=claimr.activity(str(caller.entity_id), pid, _user(caller, account, platform)))
+
+
+@routes.get("/user/progress", auth=OWN_READ, summary="Completed and pending tasks and quests")
+def get_progress(
+    caller: CurrentPrincipal,
+    pid: PidQ,
+    account: AccountQ = None,
+    platform: PlatformQ = None,
+    env: EnvQ = None,
+) -> QuestOk[dict[str, Any]]:
+    return QuestOk(data=claimr.progress(str(caller.entity_id), pid, _user(caller, account, platform), env))
+
+
+@routes.get("/user/referrals", auth=OWN_READ, summary="Users this user referred, and what they earned them")
+def get_referrals(
+    caller: CurrentPrincipal,
+    pid: PidQ,
+    account: AccountQ = None,
+    platform: PlatformQ = None,
+    env: EnvQ = None,
+) -> QuestOk[dict[str, list[dict[str, Any]]]]:
+    return QuestOk(
+        data={"referrals": claimr.referrals_of(str(caller.entity_id), pid, _user(caller, account, platform))}
+    )
+
+
+@routes.get("/user/balance", auth=OWN_READ, summary="A user's XP balance (tasks, referrals, UGC)")
+def get_balance(
+    caller: CurrentPrincipal, pid: PidQ, account: AccountQ = None, platform: PlatformQ = None
+) -> QuestOk[dict[str, int]]:
+    held = claimr.balance(str(caller.entity_id), pid, _user(caller, account, platform))
+    return QuestOk(data={"xp": held["xp"], "ref_xp": held["ref_xp"], "ugc_xp": held["ugc_xp"]})
+
+
+@routes.post("/user/reward", auth=SECRET_KEY, summary="Add XP (idempotent by id)")
+def post_reward(body: RewardIn, caller: CurrentPrincipal) -> Ok:
+    user = _user(caller, body.account, body.platform, create=True)
+    claimr.reward(str(caller.entity_id), body.pid, user, body.id, body.xp, env=body.env)
+    return Ok()
+
+
+@routes.post(
+    "/user/withdraw", auth=SECRET_KEY, summary="Take XP (idempotent by id; strict never goes below zero)"
+)
+def post_withdraw(body: WithdrawIn, caller: CurrentPrincipal) -> Ok:
+    user = _user(caller, body.account, body.platform, create=True)
+    claimr.withdraw(str(caller.entity_id), body.pid, user, body.id, body.xp, body.strict, env=body.env)
+    return Ok()

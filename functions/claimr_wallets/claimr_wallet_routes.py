@@ -1,0 +1,67 @@
+"""Invite code, referral id, referrals, rewards and withdrawals by wallet address."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from questline.auth import SECRET_KEY
+from questline.campaigns import claimr, codes
+from questline.campaigns.api_models import Ok, WalletRewardIn, WalletWithdrawIn
+from questline.http import CurrentPrincipal, Routes
+from questline.http.models import QuestOk
+
+routes = Routes(tag="claimr wallets")
+AddressQ = Annotated[str, Query(min_length=1, max_length=256)]
+PidQ = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+@routes.get("/wallet/code", auth=SECRET_KEY, summary="The invite code a wallet used (empty when none)")
+def wallet_code(caller: CurrentPrincipal, address: AddressQ, pid: PidQ) -> QuestOk[dict[str, str]]:
+    entity_id = str(caller.entity_id)
+    claimr.campaign_of(entity_id, pid)
+    user = claimr.wallet_user(entity_id, address, create=True)
+    return QuestOk(data={"code": codes.code_of(entity_id, pid, user.identity_id)})
+
+
+@routes.get("/wallet/ref_id", auth=SECRET_KEY, summary="A wallet's referral id (an error when it has none)")
+def wallet_ref_id(caller: CurrentPrincipal, address: AddressQ, pid: PidQ) -> QuestOk[dict[str, str]]:
+    entity_id = str(caller.entity_id)
+    user = claimr.wallet_user(entity_id, address, create=False)
+    return QuestOk(data={"ref_id": claimr.ref_id(entity_id, pid, user, create=False)})
+
+
+@routes.get(
+    "/wallet/referrals", auth=SECRET_KEY, summary="Wallets this wallet referred, and the points each earned"
+)
+def wallet_referrals(caller: CurrentPrincipal, address: AddressQ, pid: PidQ) -> QuestOk[dict[str, Any]]:
+    entity_id = str(caller.entity_id)
+    user = claimr.wallet_user(entity_id, address, create=True)
+    referred = claimr.referrals_of(entity_id, pid, user)
+    return QuestOk(
+        data={
+            "address": address,
+            "points": [{"address": r["account"] or r["id"], "total_points": r["ref_xp"]} for r in referred],
+        }
+    )
+
+
+@routes.post("/wallet/reward", auth=SECRET_KEY, summary="Add XP to a wallet (idempotent by id)")
+def wallet_reward(body: WalletRewardIn, caller: CurrentPrincipal) -> Ok:
+    entity_id = str(caller.entity_id)
+    user = claimr.wallet_user(entity_id, body.address, create=True)
+    claimr.reward(entity_id, body.pid, user, body.id, body.xp, env=body.env)
+    return Ok()
+
+
+@routes.post(
+    "/wallet/withdraw",
+    auth=SECRET_KEY,
+    summary="Take XP from a wallet (idempotent by id; strict never below zero)",
+)
+def wallet_withdraw(body: WalletWithdrawIn, caller: CurrentPrincipal) -> Ok:
+    entity_id = str(caller.entity_id)
+    user = claimr.wallet_user(entity_id, body.address, create=True)
+    claimr.withdraw(entity_id, body.pid, user, body.id, body.xp, body.strict, env=body.env)
+    return Ok()

@@ -1,0 +1,89 @@
+"""claimr's request and response shapes, shared by the claimr functions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt
+
+from questline.http.models import ApiModel
+
+Account = Annotated[str, Field(min_length=1, max_length=256)]
+Platform = Annotated[str, Field(min_length=1, max_length=64)]
+Pid = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+EntryId = Annotated[str, Field(min_length=1, max_length=128)]
+Env = Literal["dev", "prod", "live", "string", ""] | None
+Xp = StrictInt
+Number = StrictInt | StrictFloat
+
+
+class ClaimrModel(ApiModel):
+    model_config = ConfigDict(defer_build=True, extra="ignore")
+
+
+class Ok(ClaimrModel):
+    success: Literal[True] = True
+
+
+class UserIn(ClaimrModel):
+    account: Account
+    platform: Platform
+    pid: Pid
+
+
+class RewardIn(UserIn):
+    id: EntryId
+    xp: Xp
+    env: str | None = None
+
+
+class WithdrawIn(RewardIn):
+    strict: StrictBool = False
+
+
+class RefIdIn(UserIn):
+    ref_id: str = Field(min_length=1, max_length=64)
+
+
+class ReferrerIn(UserIn):
+    ref_account: Account
+    ref_platform: Platform
+
+
+class ActionValueIn(UserIn):
+    cid: str = Field(min_length=1, max_length=64)
+    aid: str = Field(min_length=1, max_length=64)
+    value: Number
+    env: str | None = None
+
+
+class StreamValueIn(UserIn):
+    stream: str = Field(min_length=1, max_length=128)
+    value: Number
+    env: str | None = None
+
+
+class EventIn(UserIn):
+    name: str = Field(min_length=1, max_length=256)
+    id: str | None = Field(default=None, min_length=1, max_length=256)
+    category: str | None = Field(default=None, max_length=256)
+    data: dict[str, Any] | None = None
+    ts: Number | None = None
+
+
+class CodeIn(ClaimrModel):
+    code: str = Field(min_length=1, max_length=64)
+    pid: Pid
+    used_by: str | None = Field(default=None, min_length=1, max_length=256)
+
+
+class WalletRewardIn(ClaimrModel):
+    address: str = Field(min_length=1, max_length=256)
+    pid: Pid
+    id: EntryId
+    xp: Xp
+    env: str | None = None
+
+
+class WalletWithdrawIn(WalletRewardIn):
+    strict: StrictBool = False
