@@ -229,7 +229,12 @@ class LocalStack:
 # --- seeding through the API ---------------------------------------------------------------------------
 
 DEMO_USER = {"email": "demo@questline.local", "name": "Demo user"}
-DEMO_ENTITY = {"name": "Demo entity", "chainSource": "OFF_CHAIN", "description": "Seeded by the local stack"}
+DEMO_ENTITY = {
+    "name": "Demo entity",
+    "chainSource": "OFF_CHAIN",
+    "entityURLAlias": "demo",
+    "description": "Seeded by the local stack",
+}
 
 
 def _call(api_url: str, method: str, path: str, headers: dict[str, str], body: Any = None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from questline import clock
 from questline.auth import CredentialKind, Principal
-from questline.errors import BadRequest, NotFound, RuleViolation
+from questline.errors import BadRequest, NotFound, QuestlineError, RuleViolation
 from questline.storage import get_table, keys
 from questline.storage.table import TxCheck, TxDelete, TxUpdate, Update, differs, equals, not_exists
 from questline.storage.transaction import Transaction
@@ -27,6 +27,7 @@ from questline.tenancy.access import (
     live,
     load_entity,
     membership_checks,
+    role_refused,
     screen,
 )
 from questline.tenancy.paging import read_window
@@ -145,7 +146,7 @@ def add_admin(
         if user_id is None:
             raise BadRequest("email: no platform user has this email", field="email")
     if caller.kind is CredentialKind.PLATFORM_USER and caller.user_id == user_id:
-        raise RuleViolation("the owner cannot be made an admin", field=field)
+        raise _about_oneself(entity_id, user_id, "the owner cannot be made an admin", field)
     owner_untouched = not_exists() | differs("role", Role.OWNER.value)
     transaction = Transaction().add(TxCheck(keys.entity(entity_id), live()), entity_not_found(entity_id))
     transaction.extend(membership_checks(caller, entity_id, OWNERSHIP))
@@ -174,11 +175,20 @@ def add_admin(
     return _with_users([membership])[0] if membership else Member({}, {})
 
 
+def _about_oneself(entity_id: str, user_id: str, owner_message: str, field: str) -> QuestlineError:
+    """A caller naming itself: only the owner may manage admins, and the owner's own role never changes.
+    (A transaction cannot check the caller's membership and change it, so this one case reads it.)"""
+    membership = get_table().get(keys.entity_member(entity_id, user_id), consistent=True)
+    if membership is not None and membership.get("role") == Role.OWNER.value:
+        return RuleViolation(owner_message, field=field)
+    return role_refused(OWNERSHIP)
+
+
 def remove_admin(caller: Principal, entity_id: str, user_id: str) -> None:
     """Remove an ADMIN from the entity: only the owner (or the operator); the owner is never removed."""
     screen(caller, entity_id, OWNERSHIP)
     if caller.kind is CredentialKind.PLATFORM_USER and caller.user_id == user_id:
-        raise RuleViolation("the owner cannot be removed", field="userId")
+        raise _about_oneself(entity_id, user_id, "the owner cannot be removed", "userId")
 
     def refused(item: dict[str, Any] | None) -> RuleViolation | NotFound:
         if item is not None and item.get("role") == Role.OWNER.value:
