@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from local.stack import LocalStack
-from tests.support import Receiver
+from tests.support import FakeOAuthProvider, Receiver
 
 
 class Api:
@@ -35,9 +35,23 @@ class Api:
 
 
 @pytest.fixture(scope="package")
-def stack() -> Iterator[LocalStack]:
+def oauth_provider() -> Iterator[FakeOAuthProvider]:
+    """Twitter, Discord and Slack OAuth on loopback; the stack's entities function is pointed at it."""
+    provider = FakeOAuthProvider()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="package")
+def stack(oauth_provider: FakeOAuthProvider) -> Iterator[LocalStack]:
     logs: list[str] = []
-    local = LocalStack(port=0, state_file=None, log=logs.append, visibility_timeout=1)
+    local = LocalStack(
+        port=0,
+        state_file=None,
+        log=logs.append,
+        visibility_timeout=1,
+        parameter_overrides=oauth_provider.parameters(),
+    )
     local.logs = logs  # type: ignore[attr-defined]
     local.start()
     yield local

@@ -84,7 +84,9 @@ def entity_not_found(entity_id: str) -> NotFound:
     return NotFound(f"entity {entity_id} does not exist", field="entityId")
 
 
-def role_refused(access: Access) -> Forbidden:
+def role_refused(access: Access, membership: dict[str, Any] | None = None) -> Forbidden:
+    if membership is None:
+        return Forbidden(f"you have no role in this entity, so you may not {access.action}")
     return Forbidden(f"your role in this entity may not {access.action}")
 
 
@@ -112,7 +114,7 @@ def load_entity(caller: Principal, entity_id: str, access: Access) -> dict[str, 
         raise entity_not_found(entity_id)
     assert entity is not None
     if member is None or member.get("role") not in access.roles:
-        raise role_refused(access)
+        raise role_refused(access, member)
     return entity
 
 
@@ -123,4 +125,4 @@ def membership_checks(caller: Principal, entity_id: str, access: Access) -> list
         return []
     assert caller.user_id is not None
     check = TxCheck(keys.entity_member(entity_id, caller.user_id), role_in(access.roles))
-    return [(check, role_refused(access))]
+    return [(check, lambda membership: role_refused(access, membership))]

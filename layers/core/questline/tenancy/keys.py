@@ -131,7 +131,7 @@ def _entity_open_for_keys(entity_id: str) -> tuple[TxUpdate, Failure]:
 
 def list_keys(caller: Principal, entity_id: str) -> list[dict[str, Any]]:
     """Every key of the entity (metadata and the masked key), newest first."""
-    load_entity(caller, entity_id, MANAGE)
+    load_entity(caller, entity_id, MANAGE._replace(action="read this entity's keys"))
     return _listed_keys(entity_id)
 
 

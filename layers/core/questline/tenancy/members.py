@@ -181,7 +181,7 @@ def _about_oneself(entity_id: str, user_id: str, owner_message: str, field: str)
     membership = get_table().get(keys.entity_member(entity_id, user_id), consistent=True)
     if membership is not None and membership.get("role") == Role.OWNER.value:
         return RuleViolation(owner_message, field=field)
-    return role_refused(OWNERSHIP)
+    return role_refused(OWNERSHIP, membership)
 
 
 def remove_admin(caller: Principal, entity_id: str, user_id: str) -> None:

@@ -115,7 +115,7 @@ def set_tokens(
 
 def get_tokens(caller: Principal, entity_id: str, provider: str) -> dict[str, Any]:
     """The stored tokens of one provider: the one read that returns them."""
-    load_entity(caller, entity_id, MANAGE)
+    load_entity(caller, entity_id, MANAGE._replace(action="read this entity's social tokens"))
     item = get_table().get(keys.social_connection(entity_id, provider), consistent=True)
     if item is None:
         raise NotFound(f"no {provider} tokens for this entity", field="type")
