@@ -15,9 +15,9 @@ from questline.http.models import QuestOk
 from questline.tenancy import lookups
 
 if TYPE_CHECKING:
-    import entity_models as models
+    import entity_custom_id_models as models
 else:
-    models = lazy_import("entity_models")
+    models = lazy_import("entity_custom_id_models")
 
 routes = Routes(tag="entity lookups")
 

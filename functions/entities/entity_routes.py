@@ -3,7 +3,7 @@ entity's organizations (child entities) and monthly active identities."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -20,9 +20,11 @@ from questline.tenancy.access import READ, load_entity
 from questline.tenancy.mau import monthly_active
 
 if TYPE_CHECKING:
+    import entity_change_models as changes
     import entity_envelopes as envelopes
     import entity_models as models
 else:
+    changes = lazy_import("entity_change_models")
     envelopes = lazy_import("entity_envelopes")
     models = lazy_import("entity_models")
 
@@ -45,10 +47,10 @@ Month = Annotated[
     summary="Create an entity (the caller becomes its OWNER)",
     status_code=201,
 )
-def create(body: models.EntityCreate, caller: CurrentPrincipal) -> Response[models.EntityCreated]:
+def create(body: changes.EntityCreate, caller: CurrentPrincipal) -> Response[changes.EntityCreated]:
     entity = entities.create_entity(
         caller,
-        models.create_profile(body),
+        changes.create_profile(body),
         alias=body.entityURLAlias,
         parent_entity_id=body.parentEntityId,
     )
@@ -56,7 +58,7 @@ def create(body: models.EntityCreate, caller: CurrentPrincipal) -> Response[mode
     return Response(
         status_code=201,
         content_type=content_types.APPLICATION_JSON,
-        body=models.EntityCreated(data=view, entityId=view.entityId),
+        body=changes.EntityCreated(data=view, entityId=view.entityId),
     )
 
 
@@ -65,7 +67,7 @@ def list_all(
     caller: CurrentPrincipal, page: Page = 1, limit: Limit = 10, after: EntityCursor = None
 ) -> envelopes.QuestPage[models.EntityView]:
     window = entities.list_entities(caller, page=page, limit=limit, after=after)
-    return models.entity_page(window.items, page, limit, window.has_more)
+    return _page(window.items, page, limit, window.has_more)
 
 
 @routes.get("/api/entities/pending", auth=OPERATOR, summary="Entities waiting to be enabled")
@@ -73,7 +75,7 @@ def pending(
     caller: CurrentPrincipal, page: Page = 1, limit: Limit = 10
 ) -> envelopes.QuestPage[models.EntityView]:
     window = entities.pending_entities(page=page, limit=limit)
-    return models.entity_page(window.items, page, limit, window.has_more)
+    return _page(window.items, page, limit, window.has_more)
 
 
 @routes.get("/api/entities/{entityId}", auth=ANYONE_WITH_A_ROLE, summary="Get an entity")
@@ -84,15 +86,15 @@ def get_one(entityId: EntityId, caller: CurrentPrincipal) -> QuestOk[models.Enti
 @routes.patch("/api/entities/{entityId}", auth=ANYONE_WITH_A_ROLE, summary="Update an entity's profile")
 def update(
     entityId: EntityId,
-    body: models.EntityUpdate,
+    body: changes.EntityUpdate,
     caller: CurrentPrincipal,
 ) -> QuestOk[models.EntityView]:
-    changes = models.update_changes(body)
+    stored_changes = changes.update_changes(body)
     alias_sent = "entityURLAlias" in body.model_fields_set
     entity = entities.update_entity(
         caller,
         entityId,
-        changes,
+        stored_changes,
         alias=body.entityURLAlias if alias_sent else None,
         clear_alias=alias_sent and body.entityURLAlias is None,
     )
@@ -100,17 +102,17 @@ def update(
 
 
 @routes.delete("/api/entities/{entityId}", auth=OPERATOR | PLATFORM_USER, summary="Delete an entity (owner)")
-def delete(entityId: EntityId, caller: CurrentPrincipal) -> envelopes.QuestDone[models.DeletedView]:
+def delete(entityId: EntityId, caller: CurrentPrincipal) -> envelopes.QuestDone[changes.DeletedView]:
     entities.delete_entity(caller, entityId)
     return envelopes.QuestDone(
-        data=models.DeletedView(entityId=entityId), message="Entity deleted successfully"
+        data=changes.DeletedView(entityId=entityId), message="Entity deleted successfully"
     )
 
 
 @routes.post("/api/entities/{entityId}/enable", auth=OPERATOR, summary="Enable a pending entity")
 def enable(
     entityId: EntityId,
-    body: models.EnableIn,
+    body: changes.EnableIn,
     caller: CurrentPrincipal,
 ) -> QuestOk[models.EntityView]:
     if body.entityId is not None and body.entityId != entityId:
@@ -120,7 +122,7 @@ def enable(
 
 
 @routes.post("/api/entities/{entityId}/plan", auth=OPERATOR, summary="Change an entity's plan")
-def plan(entityId: EntityId, body: models.PlanIn, caller: CurrentPrincipal) -> QuestOk[models.EntityView]:
+def plan(entityId: EntityId, body: changes.PlanIn, caller: CurrentPrincipal) -> QuestOk[models.EntityView]:
     return QuestOk(data=models.entity_view(entities.set_plan(entityId, body.plan)))
 
 
@@ -134,7 +136,7 @@ def organizations(
     limit: Limit = 10,
 ) -> envelopes.QuestPage[models.EntityView]:
     window = entities.organizations(caller, entityId, page=page, limit=limit)
-    return models.entity_page(window.items, page, limit, window.has_more)
+    return _page(window.items, page, limit, window.has_more)
 
 
 @routes.get(
@@ -146,3 +148,10 @@ def mau(entityId: EntityId, caller: CurrentPrincipal, month: Month = None) -> Qu
     load_entity(caller, entityId, READ)
     asked = month or clock.month_of()
     return QuestOk(data=models.MauView(entityId=entityId, month=asked, count=monthly_active(entityId, asked)))
+
+
+def _page(
+    items: list[dict[str, Any]], page: int, limit: int, has_more: bool
+) -> envelopes.QuestPage[models.EntityView]:
+    views = [models.entity_view(item) for item in items]
+    return envelopes.QuestPage[models.EntityView](data=views, page=page, limit=limit, hasMore=has_more)

@@ -14,10 +14,10 @@ from questline.tenancy import entities
 
 if TYPE_CHECKING:
     import entity_envelopes as envelopes
-    import entity_models as models
+    import entity_theme_models as models
 else:
     envelopes = lazy_import("entity_envelopes")
-    models = lazy_import("entity_models")
+    models = lazy_import("entity_theme_models")
 
 routes = Routes(tag="entity theme")
 
