@@ -81,6 +81,7 @@ class StreamMapping:
         self.poll_interval = poll_interval
         self.retry_delay = retry_delay
         self._iterators: dict[str, str | None] = {}
+        self._last_seen: dict[str, tuple[str, str]] = {}  # shard -> (sequence number, eventID) read last
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"stream:{source.name}", daemon=True)
         self.invocations = 0
@@ -118,12 +119,12 @@ class StreamMapping:
                 for shard_id, iterator in list(self._iterators.items()):
                     if iterator is None:
                         continue
-                    response = self.streams.get_records(ShardIterator=iterator, Limit=1000)
-                    self._iterators[shard_id] = response.get("NextShardIterator")
-                    records = [_as_lambda_record(r) for r in response.get("Records", [])]
+                    records = [_as_lambda_record(r) for r in self._read(shard_id, iterator)]
                     if records:
                         buffers.setdefault(shard_id, []).extend(records)
                         first_seen.setdefault(shard_id, time.monotonic())
+                        last = records[-1]
+                        self._last_seen[shard_id] = (last["dynamodb"]["SequenceNumber"], last["eventID"])
                     buffer = buffers.get(shard_id, [])
                     window_over = (
                         time.monotonic() - first_seen.get(shard_id, time.monotonic())
@@ -139,9 +140,38 @@ class StreamMapping:
                 if not self._stop.is_set():
                     self.log(f"stream poller error: {type(error).__name__}: {error}")
                     self._iterators.clear()
+                    self._last_seen.clear()
                     last_refresh = 0.0
                     self._stop.wait(1)
             self._stop.wait(self.poll_interval)
+
+    def _read(self, shard_id: str, iterator: str) -> list[dict[str, Any]]:
+        """The shard's records after the last one read.
+
+        Once a record has been read, every poll starts from a fresh iterator at that record rather than
+        following `NextShardIterator`. moto rolls a cancelled TransactWriteItems back by putting back a copy
+        of the whole table taken before it, stream shard included: an iterator stays on the shard it was made
+        on, which receives nothing more (and may hold the cancelled transaction's records), and the restored
+        shard hands out the cancelled records' sequence numbers again. A fresh iterator reads the table's
+        current shard; starting at the last record read, whose eventID is compared, means a record that
+        reuses that sequence number after a rollback is still delivered. On DynamoDB Local (and in AWS) the
+        first record is simply the one read last."""
+        seen = self._last_seen.get(shard_id)
+        if seen is None:
+            response = self.streams.get_records(ShardIterator=iterator, Limit=1000)
+            self._iterators[shard_id] = response.get("NextShardIterator")
+            return list(response.get("Records", []))
+        sequence, event_id = seen
+        fresh = self.streams.get_shard_iterator(
+            StreamArn=self.stream_arn,
+            ShardId=shard_id,
+            ShardIteratorType="AT_SEQUENCE_NUMBER",
+            SequenceNumber=sequence,
+        )["ShardIterator"]
+        records = list(self.streams.get_records(ShardIterator=fresh, Limit=1000).get("Records", []))
+        if records and records[0].get("eventID") == event_id:
+            records = records[1:]
+        return records
 
     # delivery
 

@@ -235,3 +235,36 @@ def test_secrets_never_reach_the_logs(api: Api, stack: LocalStack, oauth_provide
     ]
     assert "POST /api/entities" in logs
     assert [secret for secret in secrets_seen if secret in logs] == []
+
+
+def test_a_refused_transaction_does_not_stall_the_stream(api: Api, stack: LocalStack) -> None:
+    """moto rolls a cancelled transaction back by replacing the table, stream included: the local stack's
+    stream poller must keep delivering afterwards. A refused PATCH is such a transaction (its entity update
+    is applied, then the membership check fails); the hook and the activity belong to this test's entity,
+    so no other test's hooks see them."""
+    from tests.integration.test_event_sources import put_items
+    from tests.support import Receiver, eventually
+
+    tenant = new_tenant(api, "Stream")
+    stranger = new_user(api, "Stranger")
+    refused = api.request(
+        "PATCH", f"/api/entities/{tenant.entity_id}", headers=stranger.headers, json={"description": "x"}
+    )
+    assert refused.status_code == 403
+    receiver = Receiver()
+    try:
+        hook = {
+            "PK": f"ENT#{tenant.entity_id}",
+            "SK": "HOOK#user_reward#after-refusal",
+            "type": "webhook",
+            "hook_id": "after-refusal",
+            "scope": "user_reward",
+            "uri": receiver.url,
+            "secret": "s3cret-after-refusal",
+            "pids": [],
+        }
+        activity = {"PK": "LEDGER#it", "SK": f"after-refusal-{tenant.entity_id}", "type": "ledger_entry"}
+        put_items(stack, hook, {**activity, "entity_id": tenant.entity_id, "pid": "p1", "xp": 5})
+        eventually(lambda: receiver.requests)
+    finally:
+        receiver.stop()
