@@ -24,6 +24,7 @@ from questline.ids import prefixed_id
 from questline.settings import get_settings
 from questline.storage import get_table, keys
 from questline.storage.table import (
+    ConditionFailed,
     TxCheck,
     TxDelete,
     TxPut,
@@ -49,6 +50,7 @@ from questline.tenancy.access import (
     screen,
 )
 from questline.tenancy.keys import IssuedKey, issue_key, key_refs, revocations
+from questline.tenancy.members import membership_item
 from questline.tenancy.paging import Window, read_window
 
 logger = logging.getLogger(__name__)
@@ -108,8 +110,6 @@ def create_enabled_entity(name: str, *, owner_user_id: str | None = None) -> Cre
     for write in [*secret.writes(), *publishable.writes()]:
         transaction.add(write)
     if owner_user_id is not None:
-        from questline.tenancy.members import membership_item
-
         owner = membership_item(entity_id, owner_user_id, Role.OWNER)
         transaction.add(TxPut(owner, condition=not_exists()))
     transaction.commit()
@@ -150,8 +150,6 @@ def create_entity(
     this deployment enables entities automatically."""
     if caller.kind is not CredentialKind.PLATFORM_USER or caller.user_id is None:
         raise Forbidden("entities are created by a platform user (userid and token)")
-    from questline.tenancy.members import membership_item
-
     user_id = caller.user_id
     status = ENABLED if get_settings().auto_enable_entities else PENDING
     fields = dict(profile)
@@ -359,8 +357,6 @@ def enable_entity(entity_id: str, *, base_name: str | None, base_symbol: str | N
 
 def set_plan(entity_id: str, plan: str) -> dict[str, Any]:
     """The operator changes an entity's plan."""
-    from questline.storage.table import ConditionFailed
-
     try:
         updated = get_table().update(
             keys.entity(entity_id),
