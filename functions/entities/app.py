@@ -1,7 +1,8 @@
 """Quest Protocol Entity API (`/api/users`, `/api/entities/...`): `{"success": true, "data": …}` envelopes.
 
-Each resource's routes are in their own module; their API models load on the first request that needs
-them (`questline.http.lazy`), so a cold start pays for the routes, not for every model.
+Each resource's routes are in their own module. A route joins the resolver on its first request and its API
+models load then (`questline.http.lazy`), so a cold start pays for registering the routes, not for every
+model and route pattern.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from questline.http import QUEST_PROTOCOL, Api
 api = Api(
     QUEST_PROTOCOL,
     user_routes,
-    lookup_routes,  # before entity_routes: its literal paths (/api/entities/by-alias) come first
+    lookup_routes,
     entity_routes,
     member_routes,
     key_routes,
