@@ -89,7 +89,7 @@ def get_settings() -> Settings:
             "SWAGGER_UI_BASE_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
         ).rstrip("/"),
         key_rotation_grace_seconds=_int("KEY_ROTATION_GRACE_SECONDS", 24 * 3600),
-        oauth_timeout_seconds=_int("OAUTH_TIMEOUT_SECONDS", 5),
+        oauth_timeout_seconds=_int("OAUTH_TIMEOUT_SECONDS", 4),
         twitter=_oauth("TWITTER", "https://api.twitter.com"),
         discord=_oauth("DISCORD", "https://discord.com/api"),
         slack=_oauth("SLACK", "https://slack.com/api"),
