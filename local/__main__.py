@@ -47,6 +47,8 @@ def _start(args: argparse.Namespace) -> int:
                 f"  API            {state['api_url']}   (GET /health, /openapi.json, /docs)",
                 f"  backend        {state['backend']}: {state['endpoints']['dynamodb']}",
                 f"  operator key   {state['operator_key']}",
+                f"  platform user  {state.get('user_id', '-')}   (headers userid + token)",
+                f"  user token     {state.get('user_token', '-')}",
                 f"  entity         {state.get('entity_id', '-')}",
                 f"  secret key     {state.get('secret_key', '-')}",
                 f"  public key     {state.get('public_key', '-')}",

@@ -21,6 +21,8 @@ def placeholders_from_state(state: Mapping[str, Any]) -> dict[str, str]:
         "secret_key": "SECRET_KEY",
         "public_key": "PUBLIC_KEY",
         "operator_key": "OPERATOR_KEY",
+        "user_id": "USER_ID",
+        "user_token": "USER_TOKEN",
     }
     return {placeholder: str(state[key]) for key, placeholder in names.items() if key in state}
 

@@ -1,13 +1,15 @@
 """The whole system on 127.0.0.1, from template.yaml: backends, table and queues, function pools, the HTTP
-API, the stream and queue event-source mappings, and a seeded operator key and demo entity."""
+API, the stream and queue event-source mappings, and a seeded operator key and demo entity.
+
+Seeding goes through the Entity API over HTTP, as a client would: the operator creates a platform user, the
+user creates the demo entity (enabled at once locally) and its `sk_` and `pk_` keys."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,6 @@ from local.runtime import FunctionPool, worker_environment
 from local.template import ROOT, TEMPLATE, FunctionSpec, Template
 
 STATE_FILE = ROOT / ".questline" / "local.json"
-SEED_SCRIPT = Path(__file__).with_name("seed.py")
 BACKENDS = ("moto", "dynamodb-local")
 
 
@@ -128,7 +129,7 @@ class LocalStack:
             },
         }
         if self.seed:
-            self.state.update(self._seed(template))
+            self.state.update(seed_through_api(self.gateway.url, operator_key))
         if self.state_file is not None:
             self.state_file.parent.mkdir(parents=True, exist_ok=True)
             self.state_file.write_text(json.dumps(self.state, indent=2) + "\n", encoding="utf-8")
@@ -215,23 +216,6 @@ class LocalStack:
                 )
         return None
 
-    def _seed(self, template: Template) -> dict[str, Any]:
-        specs = template.functions()
-        spec = next(iter(specs.values()))
-        env = worker_environment(spec, template.environment_of(spec), self.endpoints)
-        env["PYTHONPATH"] = os.pathsep.join(str(layer) for layer in spec.layers)
-        result = subprocess.run(
-            [sys.executable, str(SEED_SCRIPT)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"seeding failed:\n{result.stderr}")
-        return dict(json.loads(result.stdout))
-
     def _function_log(self, function: str, line: str) -> None:
         if self.function_logs:
             with self._log_lock:
@@ -240,3 +224,52 @@ class LocalStack:
     def _access_log(self, line: str) -> None:
         with self._log_lock:
             self.log(line)
+
+
+# --- seeding through the API ---------------------------------------------------------------------------
+
+DEMO_USER = {"email": "demo@questline.local", "name": "Demo user"}
+DEMO_ENTITY = {
+    "name": "Demo entity",
+    "chainSource": "OFF_CHAIN",
+    "entityURLAlias": "demo",
+    "description": "Seeded by the local stack",
+}
+
+
+def _call(api_url: str, method: str, path: str, headers: dict[str, str], body: Any = None) -> dict[str, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(  # noqa: S310 - the local stack's own loopback URL
+        api_url + path,
+        data=data,
+        method=method,
+        headers={"content-type": "application/json", **headers},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback
+            answer: dict[str, Any] = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        detail = error.read()[:500]
+        raise RuntimeError(f"seeding failed: {method} {path} -> {error.code} {detail!r}") from error
+    return answer
+
+
+def seed_through_api(api_url: str, operator_key: str) -> dict[str, Any]:
+    """A demo platform user, its demo entity and an sk_ and a pk_ key, created through the Entity API."""
+    operator = {"authorization": f"Bearer {operator_key}"}
+    user = _call(api_url, "POST", "/api/users", operator, DEMO_USER)["data"]
+    as_user = {"userid": user["userId"], "token": user["token"]}
+    entity = _call(api_url, "POST", "/api/entities", as_user, DEMO_ENTITY)["data"]
+    entity_id = entity["entityId"]
+    if not entity["isEnabled"]:  # a stack started with another Stage waits for the operator
+        _call(api_url, "POST", f"/api/entities/{entity_id}/enable", operator, {})
+    keys = f"/api/entities/{entity_id}/keys"
+    secret = _call(api_url, "POST", keys, as_user, {"type": "sk", "name": "demo secret key"})["data"]
+    public = _call(api_url, "POST", keys, as_user, {"type": "pk", "name": "demo publishable key"})["data"]
+    return {
+        "user_id": user["userId"],
+        "user_token": user["token"],
+        "entity_id": entity_id,
+        "secret_key": secret["key"],
+        "public_key": public["key"],
+    }

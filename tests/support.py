@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import itertools
+import json
+import secrets
 import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 
 class Receiver:
@@ -86,3 +91,171 @@ def api_event(
         source_ip="127.0.0.1",
         host="127.0.0.1:3000",
     )
+
+
+class FakeOAuthProvider:
+    """Twitter (X), Discord and Slack OAuth 2.0 on loopback, as their real endpoints answer:
+
+    * `POST /twitter/2/oauth2/token` (client id and secret as HTTP Basic, PKCE `code_verifier`) and
+      `GET /twitter/2/users/me`;
+    * `POST /discord/oauth2/token` (client id and secret in the form) and `GET /discord/users/@me`;
+    * `POST /slack/oauth.v2.access` (errors as 200 with `"ok": false`).
+
+    A code starting with `good` is accepted once; `boom` makes the provider fail with a 500; anything else is
+    refused as the provider refuses it. Every token it hands out is unique, so tests can look for it.
+    """
+
+    CLIENTS = {
+        "twitter": ("tw-client", "tw-secret"),
+        "discord": ("dc-client", "dc-secret"),
+        "slack": ("sl-client", "sl-secret"),
+    }
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, dict[str, str], dict[str, str]]] = []
+        self.issued: list[str] = []  # every access and refresh token handed out
+        self.used_codes: set[str] = set()
+        self._counter = itertools.count(1)
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _oauth_handler(self))
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def parameters(self) -> dict[str, str]:
+        """Template parameter overrides that point the entities function at this provider."""
+        return {
+            "TwitterOAuthBaseUrl": f"{self.url}/twitter",
+            "TwitterClientId": self.CLIENTS["twitter"][0],
+            "TwitterClientSecret": self.CLIENTS["twitter"][1],
+            "DiscordOAuthBaseUrl": f"{self.url}/discord",
+            "DiscordClientId": self.CLIENTS["discord"][0],
+            "DiscordClientSecret": self.CLIENTS["discord"][1],
+            "SlackOAuthBaseUrl": f"{self.url}/slack",
+            "SlackClientId": self.CLIENTS["slack"][0],
+            "SlackClientSecret": self.CLIENTS["slack"][1],
+        }
+
+    def token(self, name: str) -> str:
+        with self._lock:
+            value = f"{name}-{next(self._counter)}-{secrets.token_hex(4)}"
+            self.issued.append(value)
+        return value
+
+    def spend(self, code: str) -> bool:
+        with self._lock:
+            if not code.startswith("good") or code in self.used_codes:
+                return False
+            self.used_codes.add(code)
+            return True
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _oauth_handler(provider: FakeOAuthProvider) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, status: int, body: dict[str, Any]) -> None:
+            raw = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def _headers(self) -> dict[str, str]:
+            return {k.lower(): v for k, v in self.headers.items()}
+
+        def do_POST(self) -> None:
+            path = urlsplit(self.path).path
+            length = int(self.headers.get("content-length") or 0)
+            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            provider.requests.append(("POST", path, self._headers(), form))
+            exchange = {
+                "/twitter/2/oauth2/token": self._twitter_token,
+                "/discord/oauth2/token": self._discord_token,
+                "/slack/oauth.v2.access": self._slack_access,
+            }.get(path)
+            if form.get("code") == "boom":
+                self._answer(500, {"error": "server_error"})
+            elif exchange is None:
+                self._answer(404, {"error": "not_found"})
+            else:
+                exchange(form)
+
+        def _twitter_token(self, form: dict[str, str]) -> None:
+            client_id, secret = provider.CLIENTS["twitter"]
+            basic = "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+            if self._headers().get("authorization") != basic:
+                self._answer(401, {"error": "unauthorized_client"})
+            elif not form.get("code_verifier") or not provider.spend(form.get("code", "")):
+                self._answer(400, {"error": "invalid_request"})
+            else:
+                self._answer(
+                    200,
+                    {
+                        "token_type": "bearer",
+                        "expires_in": 7200,
+                        "access_token": provider.token("tw-access"),
+                        "refresh_token": provider.token("tw-refresh"),
+                        "scope": "tweet.read users.read offline.access",
+                    },
+                )
+
+        def _discord_token(self, form: dict[str, str]) -> None:
+            if (form.get("client_id"), form.get("client_secret")) != provider.CLIENTS["discord"]:
+                self._answer(401, {"error": "invalid_client"})
+            elif not provider.spend(form.get("code", "")):
+                self._answer(400, {"error": "invalid_grant"})
+            else:
+                self._answer(
+                    200,
+                    {
+                        "access_token": provider.token("dc-access"),
+                        "token_type": "Bearer",
+                        "expires_in": 604800,
+                        "refresh_token": provider.token("dc-refresh"),
+                        "scope": "identify guilds",
+                    },
+                )
+
+        def _slack_access(self, form: dict[str, str]) -> None:
+            if (form.get("client_id"), form.get("client_secret")) != provider.CLIENTS["slack"]:
+                self._answer(200, {"ok": False, "error": "invalid_client_id"})
+            elif not provider.spend(form.get("code", "")):
+                self._answer(200, {"ok": False, "error": "invalid_code"})
+            else:
+                self._answer(
+                    200,
+                    {
+                        "ok": True,
+                        "access_token": provider.token("xoxb"),
+                        "token_type": "bot",
+                        "scope": "chat:write",
+                        "bot_user_id": "U0KRQLJ9H",
+                        "team": {"name": "Questline HQ", "id": "T9TK3CUKW"},
+                    },
+                )
+
+        def do_GET(self) -> None:
+            path = urlsplit(self.path).path
+            headers = self._headers()
+            provider.requests.append(("GET", path, headers, {}))
+            bearer = headers.get("authorization", "").removeprefix("Bearer ")
+            if bearer not in provider.issued:
+                self._answer(401, {"error": "invalid_token"})
+            elif path == "/twitter/2/users/me":
+                self._answer(200, {"data": {"id": "2244994945", "username": "questline_dev"}})
+            elif path == "/discord/users/@me":
+                self._answer(200, {"id": "80351110224678912", "username": "questline"})
+            else:
+                self._answer(404, {"error": "not_found"})
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    return Handler

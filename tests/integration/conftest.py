@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from local.stack import LocalStack
-from tests.support import Receiver
+from tests.support import FakeOAuthProvider, Receiver
 
 
 class Api:
@@ -35,9 +35,23 @@ class Api:
 
 
 @pytest.fixture(scope="package")
-def stack() -> Iterator[LocalStack]:
+def oauth_provider() -> Iterator[FakeOAuthProvider]:
+    """Twitter, Discord and Slack OAuth on loopback; the stack's entities function is pointed at it."""
+    provider = FakeOAuthProvider()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="package")
+def stack(oauth_provider: FakeOAuthProvider) -> Iterator[LocalStack]:
     logs: list[str] = []
-    local = LocalStack(port=0, state_file=None, log=logs.append, visibility_timeout=1)
+    local = LocalStack(
+        port=0,
+        state_file=None,
+        log=logs.append,
+        visibility_timeout=1,
+        parameter_overrides=oauth_provider.parameters(),
+    )
     local.logs = logs  # type: ignore[attr-defined]
     local.start()
     yield local
@@ -51,9 +65,33 @@ def api(stack: LocalStack) -> Api:
 
 @pytest.fixture(scope="package")
 def other_entity(stack: LocalStack) -> dict[str, Any]:
-    """A second tenant with its own keys, for isolation tests."""
-    assert stack.template is not None
-    return stack._seed(stack.template)
+    """A second tenant (its own platform user, entity and keys), made through the Entity API."""
+    return new_tenant(stack, "Other tenant")
+
+
+def new_tenant(stack: LocalStack, name: str) -> dict[str, Any]:
+    import uuid
+
+    url, operator = stack.state["api_url"], {"authorization": f"Bearer {stack.state['operator_key']}"}
+
+    def call(method: str, path: str, headers: dict[str, str], body: Any) -> Any:
+        response = requests.request(method, url + path, json=body, headers=headers, timeout=30)
+        assert response.status_code < 300, response.text
+        return response.json()["data"]
+
+    user = call(
+        "POST", "/api/users", operator, {"email": f"{uuid.uuid4().hex[:12]}@example.com", "name": name}
+    )
+    as_user = {"userid": user["userId"], "token": user["token"]}
+    entity = call("POST", "/api/entities", as_user, {"name": name, "chainSource": "OFF_CHAIN"})
+    keys = f"/api/entities/{entity['entityId']}/keys"
+    return {
+        "user_id": user["userId"],
+        "user_token": user["token"],
+        "entity_id": entity["entityId"],
+        "secret_key": call("POST", keys, as_user, {"type": "sk", "name": "sk"})["key"],
+        "public_key": call("POST", keys, as_user, {"type": "pk", "name": "pk"})["key"],
+    }
 
 
 @pytest.fixture
@@ -61,3 +99,16 @@ def receiver() -> Iterator[Receiver]:
     server = Receiver()
     yield server
     server.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failing integration test shows the local stack's last log lines (function logs, access log)."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when == "call" and report.failed:
+        stack = item.funcargs.get("stack") if hasattr(item, "funcargs") else None
+        logs = getattr(stack, "logs", None)
+        if logs:
+            tail = "\n".join(line[:400] for line in logs[-60:])
+            report.sections.append(("local stack log (last 60 lines)", tail))

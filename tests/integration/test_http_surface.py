@@ -44,7 +44,7 @@ def test_protected_route_is_401_without_a_key_and_200_with_the_seeded_secret_key
     assert anonymous.status_code == 401
     assert anonymous.json() == {
         "success": False,
-        "error": "this route needs the operator key or a secret key (sk_)",
+        "error": "this route needs the operator key or a secret key (sk_) or userid and token headers",
     }
     assert with_key.status_code == 200
     assert with_key.json()["data"]["entityId"] == entity_id

@@ -23,20 +23,70 @@ from questline.errors import BadRequest, NotFound, RuleViolation
 DESIGN_EXAMPLE: dict[str, Any] = {
     "name": "Summer Gaming Challenge",
     "actions": [
-        {"id": "daily_login", "name": "Daily Login", "type": "api_call", "recurrence": "daily",
-         "xp": 50, "ref_xp": 10, "xp_mul": 0, "deps": [], "is_optional": False},
-        {"id": "three_levels", "name": "Complete 3 levels", "type": "events_count", "recurrence": "once",
-         "xp": 100, "ref_xp": 20, "meta": {"event": {"name": "level_completed", "category": "gameplay"}, "target": 3}},
-        {"id": "big_spender", "name": "Spend 500", "type": "events_value", "recurrence": "weekly",
-         "xp": 80, "meta": {"event": {"name": "purchase"}, "field": "amount", "target": 500}},
-        {"id": "score_update", "name": "Reach 150 points", "type": "number_value", "recurrence": "once",
-         "xp": 30, "xp_mul": 5, "deps": ["daily_login"], "meta": {"target": 150}},
-        {"id": "score_stream", "name": "Score 1000 in total", "type": "stream_value", "recurrence": "once",
-         "xp": 40, "meta": {"stream": "player_score", "target": 1000}},
-        {"id": "bring_friends", "name": "Refer 2 friends", "type": "referral", "recurrence": "once",
-         "xp": 200, "is_optional": True, "meta": {"target": 2}},
+        {
+            "id": "daily_login",
+            "name": "Daily Login",
+            "type": "api_call",
+            "recurrence": "daily",
+            "xp": 50,
+            "ref_xp": 10,
+            "xp_mul": 0,
+            "deps": [],
+            "is_optional": False,
+        },
+        {
+            "id": "three_levels",
+            "name": "Complete 3 levels",
+            "type": "events_count",
+            "recurrence": "once",
+            "xp": 100,
+            "ref_xp": 20,
+            "meta": {"event": {"name": "level_completed", "category": "gameplay"}, "target": 3},
+        },
+        {
+            "id": "big_spender",
+            "name": "Spend 500",
+            "type": "events_value",
+            "recurrence": "weekly",
+            "xp": 80,
+            "meta": {"event": {"name": "purchase"}, "field": "amount", "target": 500},
+        },
+        {
+            "id": "score_update",
+            "name": "Reach 150 points",
+            "type": "number_value",
+            "recurrence": "once",
+            "xp": 30,
+            "xp_mul": 5,
+            "deps": ["daily_login"],
+            "meta": {"target": 150},
+        },
+        {
+            "id": "score_stream",
+            "name": "Score 1000 in total",
+            "type": "stream_value",
+            "recurrence": "once",
+            "xp": 40,
+            "meta": {"stream": "player_score", "target": 1000},
+        },
+        {
+            "id": "bring_friends",
+            "name": "Refer 2 friends",
+            "type": "referral",
+            "recurrence": "once",
+            "xp": 200,
+            "is_optional": True,
+            "meta": {"target": 2},
+        },
     ],
-    "quests": [{"id": "quest_xyz789", "name": "Starter", "actions": ["daily_login", "score_update", "bring_friends"], "xp": 25}],
+    "quests": [
+        {
+            "id": "quest_xyz789",
+            "name": "Starter",
+            "actions": ["daily_login", "score_update", "bring_friends"],
+            "xp": 25,
+        }
+    ],
     "seasons": [{"name": "Season 1: Rookies", "max_xp": 1000}, {"name": "Season 2: Masters", "max_xp": 5000}],
     "referral": {"min_points": 50, "tasks": ["daily_login"]},
     "leaderboard": {"tasks": [], "max_entries": 150},
@@ -51,7 +101,9 @@ def campaign(changes: dict[str, Any] | None = None) -> Campaign:
     return check_campaign(Campaign.model_validate(raw), "campaign_abc123")
 
 
-def event(n: int, name: str = "level_completed", category: str | None = "gameplay", **data: Any) -> EventFacts:
+def event(
+    n: int, name: str = "level_completed", category: str | None = "gameplay", **data: Any
+) -> EventFacts:
     return EventFacts(f"log-{n}", name, category, data)
 
 
@@ -65,13 +117,58 @@ def test_the_design_example_is_a_valid_campaign() -> None:
     ("change", "field"),
     [
         ({"actions": [{"id": "a", "name": "A", "type": "api_call", "deps": ["ghost"]}]}, "actions.0.deps.0"),
-        ({"actions": [{"id": "a", "name": "A", "type": "api_call", "deps": ["b"]},
-                      {"id": "b", "name": "B", "type": "api_call", "deps": ["a"]}]}, "actions.0.deps"),
-        ({"actions": [{"id": "a", "name": "A", "type": "api_call"}, {"id": "a", "name": "B", "type": "api_call"}]}, "actions.1.id"),
-        ({"actions": [{"id": "a", "name": "A", "type": "events_count", "meta": {"target": 3}}]}, "actions.0.meta.event"),
-        ({"actions": [{"id": "a", "name": "A", "type": "events_count", "meta": {"event": {"name": "x"}, "target": 2.5}}]}, "actions.0.meta.target"),
-        ({"actions": [{"id": "a", "name": "A", "type": "events_value", "meta": {"event": {"name": "x"}, "target": 5}}]}, "actions.0.meta.field"),
-        ({"actions": [{"id": "a", "name": "A", "type": "stream_value", "meta": {"target": 5}}]}, "actions.0.meta.stream"),
+        (
+            {
+                "actions": [
+                    {"id": "a", "name": "A", "type": "api_call", "deps": ["b"]},
+                    {"id": "b", "name": "B", "type": "api_call", "deps": ["a"]},
+                ]
+            },
+            "actions.0.deps",
+        ),
+        (
+            {
+                "actions": [
+                    {"id": "a", "name": "A", "type": "api_call"},
+                    {"id": "a", "name": "B", "type": "api_call"},
+                ]
+            },
+            "actions.1.id",
+        ),
+        (
+            {"actions": [{"id": "a", "name": "A", "type": "events_count", "meta": {"target": 3}}]},
+            "actions.0.meta.event",
+        ),
+        (
+            {
+                "actions": [
+                    {
+                        "id": "a",
+                        "name": "A",
+                        "type": "events_count",
+                        "meta": {"event": {"name": "x"}, "target": 2.5},
+                    }
+                ]
+            },
+            "actions.0.meta.target",
+        ),
+        (
+            {
+                "actions": [
+                    {
+                        "id": "a",
+                        "name": "A",
+                        "type": "events_value",
+                        "meta": {"event": {"name": "x"}, "target": 5},
+                    }
+                ]
+            },
+            "actions.0.meta.field",
+        ),
+        (
+            {"actions": [{"id": "a", "name": "A", "type": "stream_value", "meta": {"target": 5}}]},
+            "actions.0.meta.stream",
+        ),
         ({"quests": [{"id": "q", "name": "Q", "actions": ["nope"]}]}, "quests.0.actions.0"),
         ({"quests": [{"id": "daily_login", "name": "Q", "actions": ["daily_login"]}]}, "quests.0.id"),
         ({"referral": {"min_points": 1, "tasks": ["nope"]}}, "referral.tasks.0"),
@@ -112,7 +209,9 @@ def test_events_count_completes_once_at_its_target_and_ignores_replays() -> None
 
 def test_events_must_match_name_and_category() -> None:
     c, state = campaign(), new_state()
-    for n, (name, category) in enumerate([("level_completed", "other"), ("level_started", "gameplay"), ("level_completed", None)]):
+    for n, (name, category) in enumerate(
+        [("level_completed", "other"), ("level_started", "gameplay"), ("level_completed", None)]
+    ):
         state = apply_event(c, state, event(n, name, category), T0).state
     assert state["actions"] == {}
 

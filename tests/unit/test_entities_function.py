@@ -29,7 +29,7 @@ def test_no_key_is_401_in_quest_protocol_envelope(aws: Aws, entity: dict[str, st
     assert response["statusCode"] == 401
     assert json.loads(response["body"]) == {
         "success": False,
-        "error": "this route needs the operator key or a secret key (sk_)",
+        "error": "this route needs the operator key or a secret key (sk_) or userid and token headers",
     }
 
 

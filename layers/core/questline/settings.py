@@ -23,6 +23,32 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw.strip() else default
 
 
+class OAuthClient(NamedTuple):
+    """One OAuth provider as this deployment reaches it (tests point `base_url` at a local fake)."""
+
+    base_url: str
+    client_id: str
+    client_secret: str
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url and self.client_id)
+
+    def __repr__(self) -> str:  # the secret never reaches a log line through a repr
+        secret = "set" if self.client_secret else "unset"
+        return (
+            f"OAuthClient(base_url={self.base_url!r}, client_id={self.client_id!r}, client_secret=<{secret}>)"
+        )
+
+
+def _oauth(prefix: str, default_base_url: str) -> OAuthClient:
+    return OAuthClient(
+        base_url=(os.environ.get(f"{prefix}_OAUTH_BASE_URL") or default_base_url).rstrip("/"),
+        client_id=os.environ.get(f"{prefix}_CLIENT_ID", "").strip(),
+        client_secret=os.environ.get(f"{prefix}_CLIENT_SECRET", "").strip(),
+    )
+
+
 class Settings(NamedTuple):
     stage: str
     table_name: str
@@ -37,6 +63,11 @@ class Settings(NamedTuple):
     swagger_ui_base_url: str
     claim_base_url: str
     claim_token_ttl_seconds: int
+    key_rotation_grace_seconds: int
+    oauth_timeout_seconds: int
+    twitter: OAuthClient
+    discord: OAuthClient
+    slack: OAuthClient
 
     @property
     def is_local(self) -> bool:
@@ -61,6 +92,11 @@ def get_settings() -> Settings:
         ).rstrip("/"),
         claim_base_url=os.environ.get("CLAIM_BASE_URL", "https://quest.example.com").rstrip("/"),
         claim_token_ttl_seconds=_int("CLAIM_TOKEN_TTL_SECONDS", 7 * 24 * 3600),
+        key_rotation_grace_seconds=_int("KEY_ROTATION_GRACE_SECONDS", 24 * 3600),
+        oauth_timeout_seconds=_int("OAUTH_TIMEOUT_SECONDS", 4),
+        twitter=_oauth("TWITTER", "https://api.twitter.com"),
+        discord=_oauth("DISCORD", "https://discord.com/api"),
+        slack=_oauth("SLACK", "https://slack.com/api"),
     )
 
 

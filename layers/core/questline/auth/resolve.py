@@ -134,6 +134,33 @@ def forget_cached(secret: str) -> None:
             _cache.pop(Credential(kind, secret).cache_key, None)
 
 
+def forget_principals(
+    *, entity_id: str | None = None, key_id: str | None = None, user_id: str | None = None
+) -> int:
+    """Drop every cached principal of an entity, of one key, or of one platform user from this container's
+    cache, when the secret itself is no longer at hand (a revoked key, a deleted entity, a rotated user
+    token). Other warm containers forget within `AUTH_CACHE_SECONDS`. Returns how many were dropped."""
+    if entity_id is None and key_id is None and user_id is None:
+        return 0
+
+    def matches(principal: Principal) -> bool:
+        return (
+            (entity_id is not None and principal.entity_id == entity_id)
+            or (key_id is not None and principal.key_id == key_id)
+            or (
+                user_id is not None
+                and principal.kind is CredentialKind.PLATFORM_USER
+                and principal.user_id == user_id
+            )
+        )
+
+    with _cache_lock:
+        stale = [cache_key for cache_key, (principal, _) in _cache.items() if matches(principal)]
+        for cache_key in stale:
+            del _cache[cache_key]
+    return len(stale)
+
+
 def reset_cache() -> None:
     with _cache_lock:
         _cache.clear()

@@ -10,6 +10,12 @@ owns the Powertools resolver (pydantic validation, OpenAPI) and, per request, in
 4. checks the body is JSON it can read (400/415),
 5. lets the resolver validate and run the route; every error, raised anywhere, leaves through the
    family's one envelope mapping (`questline.http.envelopes`).
+
+Routes join the resolver on first use: Powertools compiles a regular expression for every route it is
+given (most of a route's cost), and a container serves the routes it is asked for, so a cold start pays
+for the route of its first request only. `route_key` names the route exactly (API Gateway matched it), and
+no two dynamic routes of one method may match the same path (a unit test checks), so which routes joined
+before never changes which one answers.
 """
 
 from __future__ import annotations
@@ -92,22 +98,24 @@ class Routes:
     """The routes of one resource. Each declares the credentials it accepts."""
 
     def __init__(self, *, tag: str) -> None:
-        self.router = Router()
         self.tag = tag
         self.policies: dict[str, AuthPolicy] = {}
+        self.routers: dict[str, Router] = {}  # one per route, so each joins the resolver on its own
         self.empty_success: dict[str, tuple[int, str]] = {}
 
     def _route(self, method: str, path: str, auth: AuthPolicy, kwargs: dict[str, Any]) -> Callable[..., Any]:
         """`empty=(status, description)`: a success without a body (Parcelvoy's 204, Endu's 200)."""
-        self.policies[f"{method} {path}"] = auth
+        route_key = f"{method} {path}"
+        self.policies[route_key] = auth
         empty = kwargs.pop("empty", None)
         if empty is not None:
-            self.empty_success[f"{method} {path}"] = empty
+            self.empty_success[route_key] = empty
         security = _security_for(auth)
         if security is not None:
             kwargs.setdefault("security", security)
         kwargs.setdefault("tags", [self.tag])
-        register = getattr(self.router, method.lower())
+        router = self.routers[route_key] = Router()
+        register = getattr(router, method.lower())
         return register(to_powertools_rule(path), **kwargs)  # type: ignore[no-any-return]
 
     def get(self, path: str, *, auth: AuthPolicy, **kwargs: Any) -> Callable[..., Any]:
@@ -138,10 +146,11 @@ class Api:
         self.policies: dict[str, AuthPolicy] = {}
         self.empty_success: dict[str, tuple[int, str]] = {}
         self.json_responses = json_responses
+        self._pending: dict[str, Router] = {}  # routes not yet given to the resolver
         for group in routes:
-            self.resolver.include_router(group.router)
             self.policies.update(group.policies)
             self.empty_success.update(group.empty_success)
+            self._pending.update(group.routers)
         self.resolver.exception_handler(QuestlineError)(self._domain_error)
         self.resolver.exception_handler(RequestValidationError)(self._validation_error)
         self.resolver.exception_handler(RequestUnsupportedContentType)(self._unsupported_content)
@@ -151,6 +160,15 @@ class Api:
     @property
     def route_keys(self) -> set[str]:
         return set(self.policies)
+
+    def _include(self, route_key: str) -> None:
+        router = self._pending.pop(route_key, None)
+        if router is not None:
+            self.resolver.include_router(router)
+
+    def include_all(self) -> None:
+        for route_key in list(self._pending):
+            self._include(route_key)
 
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         tally = capacity.reset()
@@ -164,6 +182,7 @@ class Api:
             raw = raw_body(event, settings.max_body_bytes)
             principal = authenticate(policy, event.get("headers") or {})
             prepared = prepare_json_body(event, raw)
+            self._include(route_key)
             self.resolver.append_context(principal=principal)
             response = self.resolver.resolve(prepared, context)
         except QuestlineError as error:
@@ -202,6 +221,7 @@ class Api:
             else APIKey(name=spec["name"], **{"in": APIKeyIn.header})
             for name, spec in SECURITY_SCHEMES.items()
         }
+        self.include_all()
         schema = self.resolver.get_openapi_schema(title=title, version="1.0.0", security_schemes=schemes)
         document: dict[str, Any] = schema.model_dump(mode="json", by_alias=True, exclude_none=True)
         self._document_errors(document)

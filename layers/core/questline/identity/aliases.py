@@ -17,7 +17,7 @@ def alias_once(entity_id: str, anonymous: Identifier, known: Identifier) -> bool
     this call did it."""
     table = get_table()
     marker = {
-        **keys.alias(entity_id, anonymous.value),
+        **keys.anonymous_alias(entity_id, anonymous.value),
         "type": "alias",
         "entity_id": entity_id,
         "external_id": known.value,
@@ -30,7 +30,7 @@ def alias_once(entity_id: str, anonymous: Identifier, known: Identifier) -> bool
     try:
         resolved = resolve(entity_id, [anonymous, known])
     except Exception:
-        table.delete(keys.alias(entity_id, anonymous.value))  # let a retry alias it again
+        table.delete(keys.anonymous_alias(entity_id, anonymous.value))  # let a retry alias it again
         raise
     record_monthly_activity(entity_id, resolved.identity_id)
     return True

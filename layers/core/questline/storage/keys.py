@@ -5,6 +5,15 @@ the entity id (tenant data always carries it in its partition key, so no key of 
 another's items):
 
     entity         ENT#{e} / #META                          GSI1 ENTITIES / {e}
+    entity_member  ENT#{e} / MEMBER#{user_id}               GSI1 USER#{user_id}#ENTITIES / {e}
+    entity_child   ENT#{parent_id} / CHILD#{child_id}
+    entity_alias   ALIAS#{alias} / #ALIAS
+    entity_pending PENDING / {e}
+    custom_id      CID#{platform}#{id} / #CID
+    entity_custom_id ENT#{e} / CID#{platform}#{id}
+    social_connection ENT#{e} / SOCIAL#{provider}
+    api_key_ref    ENT#{e} / KEY#{key_id}
+    user_email     USEREMAIL#{email} / #USEREMAIL
     api_key        KEY#{sha256(key)} / #KEY                 GSI1 ENT#{e}#KEYS / {key_id}
     platform_user  USER#{user_id} / #USER
     webhook        ENT#{e} / HOOK#{scope}#{hook_id}
@@ -64,25 +73,97 @@ def _key(pk: str, sk: str) -> Key:
 # --- tenancy --------------------------------------------------------------------------------------
 
 
+ENTITY_DIRECTORY: Final = "ENTITIES"
+PENDING_ENTITIES: Final = "PENDING"
+MEMBER_PREFIX: Final = "MEMBER#"
+CHILD_PREFIX: Final = "CHILD#"
+CUSTOM_ID_PREFIX: Final = "CID#"
+SOCIAL_PREFIX: Final = "SOCIAL#"
+KEY_REF_PREFIX: Final = "KEY#"
+
+
+def entity_partition(entity_id: str) -> str:
+    """The partition of everything an entity owns (its item, members, children, connections, key ids)."""
+    return f"ENT#{entity_id}"
+
+
 def entity(entity_id: str) -> Key:
-    return _key(f"ENT#{entity_id}", "#META")
+    return _key(entity_partition(entity_id), "#META")
 
 
 def entity_directory(entity_id: str) -> Key:
     """GSI1 placement of an entity in the list of all entities (ordered by id, so by creation time)."""
-    return {GSI1PK: "ENTITIES", GSI1SK: entity_id}
+    return {GSI1PK: ENTITY_DIRECTORY, GSI1SK: entity_id}
+
+
+def entity_member(entity_id: str, user_id: str) -> Key:
+    """A platform user's role in an entity (OWNER, ADMIN or MEMBER)."""
+    return _key(entity_partition(entity_id), f"{MEMBER_PREFIX}{user_id}")
+
+
+def user_entities_partition(user_id: str) -> str:
+    return f"USER#{user_id}#ENTITIES"
+
+
+def user_entity_listing(user_id: str, entity_id: str) -> Key:
+    """GSI1 placement of a membership in the list of a user's entities."""
+    return {GSI1PK: user_entities_partition(user_id), GSI1SK: entity_id}
+
+
+def entity_child(parent_id: str, child_id: str) -> Key:
+    """A child entity (organization) under its parent."""
+    return _key(entity_partition(parent_id), f"{CHILD_PREFIX}{child_id}")
+
+
+def entity_alias(alias: str) -> Key:
+    """The claim on an `entityURLAlias` (lower-cased): unique across entities."""
+    return _key(f"ALIAS#{alias}", "#ALIAS")
+
+
+def pending_entity(entity_id: str) -> Key:
+    """An entity waiting for the operator to enable it."""
+    return _key(PENDING_ENTITIES, entity_id)
+
+
+def custom_id(platform: str, platform_id: str) -> Key:
+    """The claim on a custom entity id (a platform's id for the entity): unique across entities."""
+    return _key(f"{CUSTOM_ID_PREFIX}{platform}#{platform_id}", "#CID")
+
+
+def entity_custom_id(entity_id: str, platform: str, platform_id: str) -> Key:
+    """The entity's own record of a custom id, with its tokens."""
+    return _key(entity_partition(entity_id), f"{CUSTOM_ID_PREFIX}{platform}#{platform_id}")
+
+
+def social_connection(entity_id: str, provider: str) -> Key:
+    """An entity's connected social account (TWITTER, DISCORD, SLACK, INSTAGRAM) and its tokens."""
+    return _key(entity_partition(entity_id), f"{SOCIAL_PREFIX}{provider}")
 
 
 def api_key(key_hash: str) -> Key:
     return _key(f"KEY#{key_hash}", "#KEY")
 
 
+def api_key_listing_partition(entity_id: str) -> str:
+    return f"ENT#{entity_id}#KEYS"
+
+
 def api_key_listing(entity_id: str, key_id: str) -> Key:
-    return {GSI1PK: f"ENT#{entity_id}#KEYS", GSI1SK: key_id}
+    return {GSI1PK: api_key_listing_partition(entity_id), GSI1SK: key_id}
+
+
+def api_key_ref(entity_id: str, key_id: str) -> Key:
+    """Where a key's hash is found from its id, read consistently (rotation, revocation, deletion)."""
+    return _key(entity_partition(entity_id), f"{KEY_REF_PREFIX}{key_id}")
 
 
 def platform_user(user_id: str) -> Key:
     return _key(f"USER#{user_id}", "#USER")
+
+
+def platform_user_email(email: str) -> Key:
+    """The claim on an email address (lower-cased): one platform user per address."""
+    return _key(f"USEREMAIL#{email}", "#USEREMAIL")
 
 
 # --- identity graph ---------------------------------------------------------------------------------
@@ -120,7 +201,7 @@ def push_token(entity_id: str, token_hash: str) -> Key:
     return _key(f"ENT#{entity_id}#PUSH#{token_hash}", "#PUSH")
 
 
-def alias(entity_id: str, anonymous_id: str) -> Key:
+def anonymous_alias(entity_id: str, anonymous_id: str) -> Key:
     return _key(f"ENT#{entity_id}#ALIAS#{anonymous_id}", "#ALIAS")
 
 
@@ -284,10 +365,6 @@ def mau_counter(entity_id: str, month: str) -> Key:
 
 
 # --- webhooks -------------------------------------------------------------------------------------
-
-
-def entity_partition(entity_id: str) -> str:
-    return f"ENT#{entity_id}"
 
 
 def webhook(entity_id: str, scope: str, hook_id: str) -> Key:

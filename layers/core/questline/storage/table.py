@@ -256,6 +256,7 @@ class TxUpdate(NamedTuple):
 class TxDelete(NamedTuple):
     key: Key
     condition: Condition | None = None
+    return_old_on_failure: bool = False
 
 
 class TxCheck(NamedTuple):
@@ -404,12 +405,19 @@ class Table:
         return from_item(attributes) if attributes else None
 
     def delete(
-        self, key: Key, *, condition: Condition | None = None, return_old: bool = False
+        self,
+        key: Key,
+        *,
+        condition: Condition | None = None,
+        return_old: bool = False,
+        return_old_on_failure: bool = False,
     ) -> dict[str, Any] | None:
         p = Placeholders()
         request: dict[str, Any] = {"TableName": self.name, "Key": to_item(key)}
         if condition is not None:
             request["ConditionExpression"] = condition.render(p)
+            if return_old_on_failure:
+                request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         if return_old:
             request["ReturnValues"] = "ALL_OLD"
         response = self._call("write", self.client.delete_item, **p.apply(request))

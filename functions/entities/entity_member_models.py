@@ -1,0 +1,45 @@
+"""API models of an entity's users and admins (loaded on first use)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from questline.http.models import ApiModel
+
+USER_ID_PATTERN = r"^u-[0-9a-f]{32}$"
+UserRef = Annotated[str, Field(pattern=USER_ID_PATTERN)]
+
+
+class MemberView(ApiModel):
+    userId: str
+    role: Literal["OWNER", "ADMIN", "MEMBER"]
+    email: str | None = None
+    name: str | None = None
+    displayName: str | None = None
+    addedAt: str | None = None
+
+
+class UsersAdd(ApiModel):
+    userIds: list[UserRef] = Field(min_length=1, max_length=25)
+
+
+class AdminAdd(ApiModel):
+    """The admin is named by `email` (as Quest Protocol does) or by `userId`."""
+
+    role: Literal["ADMIN"] = "ADMIN"
+    email: Annotated[str, Field(min_length=3, max_length=320)] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    userId: UserRef | None = None
+
+
+def member_view(membership: dict[str, Any], user: dict[str, Any]) -> MemberView:
+    return MemberView(
+        userId=membership["user_id"],
+        role=membership["role"],
+        email=user.get("email"),
+        name=user.get("name"),
+        displayName=membership.get("display_name"),
+        addedAt=membership.get("added_at"),
+    )

@@ -1,0 +1,91 @@
+"""An entity's people: its users (MEMBERs) and its admins. The owner (or the operator) adds and removes
+admins; the owner is never removed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from entity_params import EntityId, Limit, Page, UserId
+
+from questline.auth import OPERATOR, PLATFORM_USER, SECRET_KEY
+from questline.errors import BadRequest
+from questline.http import CurrentPrincipal, Routes
+from questline.http.lazy import lazy_import
+from questline.http.models import QuestOk
+from questline.tenancy import members
+
+if TYPE_CHECKING:
+    import entity_envelopes as envelopes
+    import entity_member_models as models
+else:
+    envelopes = lazy_import("entity_envelopes")
+    models = lazy_import("entity_member_models")
+
+routes = Routes(tag="entity members")
+
+PEOPLE = OPERATOR | PLATFORM_USER
+
+
+@routes.get(
+    "/api/entities/{entityId}/users",
+    auth=OPERATOR | SECRET_KEY | PLATFORM_USER,
+    summary="The platform users of an entity, with their roles",
+)
+def list_users(
+    entityId: EntityId,
+    caller: CurrentPrincipal,
+    page: Page = 1,
+    limit: Limit = 10,
+) -> envelopes.QuestPage[models.MemberView]:
+    found, has_more = members.list_members(caller, entityId, page=page, limit=limit)
+    views = [models.member_view(m.membership, m.user) for m in found]
+    return envelopes.QuestPage(data=views, page=page, limit=limit, hasMore=has_more)
+
+
+@routes.post("/api/entities/{entityId}/users", auth=PEOPLE, summary="Add platform users to an entity")
+def add_users(
+    entityId: EntityId,
+    body: models.UsersAdd,
+    caller: CurrentPrincipal,
+) -> QuestOk[list[models.MemberView]]:
+    added = members.add_users(caller, entityId, body.userIds)
+    return QuestOk(data=[models.member_view(m.membership, m.user) for m in added])
+
+
+@routes.get(
+    "/api/entities/{entityId}/admins",
+    auth=OPERATOR | SECRET_KEY | PLATFORM_USER,
+    summary="The owner and admins of an entity",
+)
+def list_admins(entityId: EntityId, caller: CurrentPrincipal) -> QuestOk[list[models.MemberView]]:
+    return QuestOk(
+        data=[models.member_view(m.membership, m.user) for m in members.list_admins(caller, entityId)]
+    )
+
+
+@routes.post("/api/entities/{entityId}/admins", auth=PEOPLE, summary="Add an admin (owner only)")
+def add_admin(
+    entityId: EntityId,
+    body: models.AdminAdd,
+    caller: CurrentPrincipal,
+) -> envelopes.QuestDone[models.MemberView]:
+    if body.userId is None and body.email is None:
+        raise BadRequest("email: name the admin by email or by userId", field="email")
+    added = members.add_admin(caller, entityId, user_id=body.userId, email=body.email, display_name=body.name)
+    return envelopes.QuestDone(
+        data=models.member_view(added.membership, added.user), message="Admin added to entity"
+    )
+
+
+@routes.delete(
+    "/api/entities/{entityId}/admins/{userId}", auth=PEOPLE, summary="Remove an admin (owner only)"
+)
+def remove_admin(
+    entityId: EntityId,
+    userId: UserId,
+    caller: CurrentPrincipal,
+) -> envelopes.QuestDone[dict[str, str]]:
+    members.remove_admin(caller, entityId, userId)
+    return envelopes.QuestDone(
+        data={"entityId": entityId, "userId": userId}, message="Admin removed successfully."
+    )
