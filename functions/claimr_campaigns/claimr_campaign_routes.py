@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
 from questline.campaigns import claimr, codes, stats
-from questline.campaigns.api_models import CodeIn
+from questline.campaigns.api_models import InviteCodeIn
 from questline.http import CurrentPrincipal, Routes
 from questline.http.models import QuestOk
 
@@ -49,7 +49,7 @@ def get_code(
 
 
 @routes.post("/code", auth=SECRET_KEY, summary="Assign an invite code to a wallet (registers the user)")
-def post_code(body: CodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]:
+def post_code(body: InviteCodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]:
     entity_id = str(caller.entity_id)
     claimr.campaign_of(entity_id, body.pid)
     if body.used_by is None:
@@ -62,6 +62,6 @@ def post_code(body: CodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]
 
 
 @routes.delete("/code", auth=SECRET_KEY, summary="Release an invite code (from the user named, or a holder)")
-def delete_code(body: CodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]:
+def delete_code(body: InviteCodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]:
     codes.release(str(caller.entity_id), body.pid, body.code, body.used_by)
     return QuestOk(data={})

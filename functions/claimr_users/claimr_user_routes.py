@@ -8,9 +8,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
 from questline.auth.policy import WIDGET_TOKEN
+from questline.auth.principal import CredentialKind
 from questline.campaigns import claimr
-from questline.campaigns.api_models import Ok, ReferrerIn, RefIdIn, RewardIn, WithdrawIn
-from questline.errors import BadRequest
+from questline.campaigns.api_models import ClaimrOk, ReferrerIn, RefIdIn, RewardIn, WithdrawIn
+from questline.errors import BadRequest, Forbidden, NotFound
 from questline.http import CurrentPrincipal, Routes
 from questline.http.models import QuestOk
 
@@ -24,14 +25,24 @@ OWN_READ = SECRET_KEY | WIDGET_TOKEN
 
 
 def _user(
-    caller: CurrentPrincipal, account: str | None, platform: str | None, *, create: bool = False
+    caller: CurrentPrincipal, account: str | None, platform: str | None, *, pid: str, create: bool = False
 ) -> claimr.User:
+    """The user a request names, after checking its campaign exists (so nothing is registered for a
+    request that is refused)."""
     entity_id = str(caller.entity_id)
+    claimr.campaign_of(entity_id, pid)
+    widget = caller.kind is CredentialKind.WIDGET_TOKEN
     if account is None or platform is None:
-        if caller.user_id and caller.kind.value == "widget_token":
-            return claimr.User(caller.user_id, account or caller.user_id)
+        if widget and caller.user_id:
+            return claimr.User(caller.user_id, caller.user_id)
         raise BadRequest("account and platform are required", field="account")
-    user = claimr.find_user(entity_id, account, platform, create=create)
+    if widget:  # a widget token reads its own user only, and learns nothing about others
+        try:
+            user = claimr.find_user(entity_id, account, platform, create=False)
+        except NotFound:
+            raise Forbidden("a widget token reads only its own user") from None
+    else:
+        user = claimr.find_user(entity_id, account, platform, create=create)
     claimr.caller_may_read(caller, user)
     return user
 
@@ -52,31 +63,31 @@ def get_token(
 def get_ref_id(
     caller: CurrentPrincipal, pid: PidQ, account: AccountQ = None, platform: PlatformQ = None
 ) -> QuestOk[dict[str, str]]:
-    user = _user(caller, account, platform, create=True)
+    user = _user(caller, account, platform, pid=pid, create=True)
     return QuestOk(data={"ref_id": claimr.ref_id(str(caller.entity_id), pid, user)})
 
 
 @routes.post("/user/ref_id", auth=SECRET_KEY, summary="Set who referred a user, by the referrer's ref_id")
-def post_ref_id(body: RefIdIn, caller: CurrentPrincipal) -> Ok:
-    user = _user(caller, body.account, body.platform, create=True)
-    claimr.set_referrer_by_ref_id(str(caller.entity_id), body.pid, user, body.ref_id)
-    return Ok()
+def post_ref_id(body: RefIdIn, caller: CurrentPrincipal) -> ClaimrOk:
+    claimr.set_referrer_by_ref_id(str(caller.entity_id), body.pid, body.account, body.platform, body.ref_id)
+    return ClaimrOk()
 
 
 @routes.post("/user/referrer", auth=SECRET_KEY, summary="Set who referred a user, by the referrer's account")
-def post_referrer(body: ReferrerIn, caller: CurrentPrincipal) -> Ok:
-    entity_id = str(caller.entity_id)
-    user = _user(caller, body.account, body.platform, create=True)
-    referrer = claimr.find_user(entity_id, body.ref_account, body.ref_platform, create=True)
-    claimr.set_referrer(entity_id, body.pid, user, referrer)
-    return Ok()
+def post_referrer(body: ReferrerIn, caller: CurrentPrincipal) -> ClaimrOk:
+    claimr.set_referrer(
+        str(caller.entity_id), body.pid, body.account, body.platform, body.ref_account, body.ref_platform
+    )
+    return ClaimrOk()
 
 
 @routes.get("/user/activity", auth=SECRET_KEY, summary="Completed tasks, quests and ledger entries")
 def get_activity(
     caller: CurrentPrincipal, pid: PidQ, account: AccountQ = None, platform: PlatformQ = None
 ) -> QuestOk[dict[str, Any]]:
-    return QuestOk(data=claimr.activity(str(caller.entity_id), pid, _user(caller, account, platform)))
+    return QuestOk(
+        data=claimr.activity(str(caller.entity_id), pid, _user(caller, account, platform, pid=pid))
+    )
 
 
 @routes.get("/user/progress", auth=OWN_READ, summary="Completed and pending tasks and quests")
@@ -87,7 +98,9 @@ def get_progress(
     platform: PlatformQ = None,
     env: EnvQ = None,
 ) -> QuestOk[dict[str, Any]]:
-    return QuestOk(data=claimr.progress(str(caller.entity_id), pid, _user(caller, account, platform), env))
+    return QuestOk(
+        data=claimr.progress(str(caller.entity_id), pid, _user(caller, account, platform, pid=pid), env)
+    )
 
 
 @routes.get("/user/referrals", auth=OWN_READ, summary="Users this user referred, and what they earned them")
@@ -99,7 +112,11 @@ def get_referrals(
     env: EnvQ = None,
 ) -> QuestOk[dict[str, list[dict[str, Any]]]]:
     return QuestOk(
-        data={"referrals": claimr.referrals_of(str(caller.entity_id), pid, _user(caller, account, platform))}
+        data={
+            "referrals": claimr.referrals_of(
+                str(caller.entity_id), pid, _user(caller, account, platform, pid=pid)
+            )
+        }
     )
 
 
@@ -107,21 +124,21 @@ def get_referrals(
 def get_balance(
     caller: CurrentPrincipal, pid: PidQ, account: AccountQ = None, platform: PlatformQ = None
 ) -> QuestOk[dict[str, int]]:
-    held = claimr.balance(str(caller.entity_id), pid, _user(caller, account, platform))
+    held = claimr.balance(str(caller.entity_id), pid, _user(caller, account, platform, pid=pid))
     return QuestOk(data={"xp": held["xp"], "ref_xp": held["ref_xp"], "ugc_xp": held["ugc_xp"]})
 
 
 @routes.post("/user/reward", auth=SECRET_KEY, summary="Add XP (idempotent by id)")
-def post_reward(body: RewardIn, caller: CurrentPrincipal) -> Ok:
-    user = _user(caller, body.account, body.platform, create=True)
+def post_reward(body: RewardIn, caller: CurrentPrincipal) -> ClaimrOk:
+    user = _user(caller, body.account, body.platform, pid=body.pid, create=True)
     claimr.reward(str(caller.entity_id), body.pid, user, body.id, body.xp, env=body.env)
-    return Ok()
+    return ClaimrOk()
 
 
 @routes.post(
     "/user/withdraw", auth=SECRET_KEY, summary="Take XP (idempotent by id; strict never goes below zero)"
 )
-def post_withdraw(body: WithdrawIn, caller: CurrentPrincipal) -> Ok:
-    user = _user(caller, body.account, body.platform, create=True)
+def post_withdraw(body: WithdrawIn, caller: CurrentPrincipal) -> ClaimrOk:
+    user = _user(caller, body.account, body.platform, pid=body.pid, create=True)
     claimr.withdraw(str(caller.entity_id), body.pid, user, body.id, body.xp, body.strict, env=body.env)
-    return Ok()
+    return ClaimrOk()

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
 from questline.campaigns import claimr, codes
-from questline.campaigns.api_models import Ok, WalletRewardIn, WalletWithdrawIn
+from questline.campaigns.api_models import ClaimrOk, WalletRewardIn, WalletWithdrawIn
 from questline.http import CurrentPrincipal, Routes
 from questline.http.models import QuestOk
 
@@ -37,6 +37,7 @@ def wallet_ref_id(caller: CurrentPrincipal, address: AddressQ, pid: PidQ) -> Que
 )
 def wallet_referrals(caller: CurrentPrincipal, address: AddressQ, pid: PidQ) -> QuestOk[dict[str, Any]]:
     entity_id = str(caller.entity_id)
+    claimr.campaign_of(entity_id, pid)
     user = claimr.wallet_user(entity_id, address, create=True)
     referred = claimr.referrals_of(entity_id, pid, user)
     return QuestOk(
@@ -48,11 +49,12 @@ def wallet_referrals(caller: CurrentPrincipal, address: AddressQ, pid: PidQ) -> 
 
 
 @routes.post("/wallet/reward", auth=SECRET_KEY, summary="Add XP to a wallet (idempotent by id)")
-def wallet_reward(body: WalletRewardIn, caller: CurrentPrincipal) -> Ok:
+def wallet_reward(body: WalletRewardIn, caller: CurrentPrincipal) -> ClaimrOk:
     entity_id = str(caller.entity_id)
+    claimr.campaign_of(entity_id, body.pid, body.env)
     user = claimr.wallet_user(entity_id, body.address, create=True)
     claimr.reward(entity_id, body.pid, user, body.id, body.xp, env=body.env)
-    return Ok()
+    return ClaimrOk()
 
 
 @routes.post(
@@ -60,8 +62,9 @@ def wallet_reward(body: WalletRewardIn, caller: CurrentPrincipal) -> Ok:
     auth=SECRET_KEY,
     summary="Take XP from a wallet (idempotent by id; strict never below zero)",
 )
-def wallet_withdraw(body: WalletWithdrawIn, caller: CurrentPrincipal) -> Ok:
+def wallet_withdraw(body: WalletWithdrawIn, caller: CurrentPrincipal) -> ClaimrOk:
     entity_id = str(caller.entity_id)
+    claimr.campaign_of(entity_id, body.pid, body.env)
     user = claimr.wallet_user(entity_id, body.address, create=True)
     claimr.withdraw(entity_id, body.pid, user, body.id, body.xp, body.strict, env=body.env)
-    return Ok()
+    return ClaimrOk()

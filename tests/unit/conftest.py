@@ -86,6 +86,47 @@ class Aws:
         body = response.get("body")
         return int(response["statusCode"]), json.loads(body) if body else None
 
+    def pump_stream(self, *, max_rounds: int = 10) -> int:
+        """Feed the table's stream (moto's) to the stream function as its event source mapping would:
+        the template's filters, batches of its batch size, until nothing new arrives. Returns the number
+        of records delivered."""
+        from local.esm import _as_lambda_record
+        from local.filters import matches_any
+
+        spec = self.template.functions()["StreamFunction"]
+        source = spec.streams[0]
+        # moto's in-process mock only recognises the streams endpoint when it is named explicitly
+        streams = boto3.client(
+            "dynamodbstreams",
+            region_name=REGION,
+            endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
+        )
+        arn = str(self.template.physical["Table"]["StreamArn"])
+        iterators = self.__dict__.setdefault("_stream_iterators", {})
+        delivered = 0
+        for _ in range(max_rounds):
+            batch = []
+            for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+                shard_id = shard["ShardId"]
+                if shard_id not in iterators:
+                    iterators[shard_id] = streams.get_shard_iterator(
+                        StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                    )["ShardIterator"]
+                response = streams.get_records(ShardIterator=iterators[shard_id], Limit=1000)
+                iterators[shard_id] = response["NextShardIterator"]
+                batch += [
+                    {**_as_lambda_record(r), "eventSourceARN": arn}
+                    for r in response["Records"]
+                    if matches_any(source.filters, r)
+                ]
+            if not batch:
+                break
+            for start in range(0, len(batch), source.batch_size):
+                result = self.invoke("StreamFunction", {"Records": batch[start : start + source.batch_size]})
+                assert result == {"batchItemFailures": []}, result
+            delivered += len(batch)
+        return delivered
+
     def invoke(self, logical: str, event: str | dict[str, Any], **values: str) -> Any:
         """Run function `logical` on a sample event (a name in events/, or the event itself)."""
         self.use_function_env(logical)

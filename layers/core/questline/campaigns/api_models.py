@@ -13,7 +13,7 @@ Platform = Annotated[str, Field(min_length=1, max_length=64)]
 Pid = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 EntryId = Annotated[str, Field(min_length=1, max_length=128)]
 Env = Literal["dev", "prod", "live", "string", ""] | None
-Xp = StrictInt
+Xp = Annotated[StrictInt, Field(gt=0, le=1_000_000_000, description="a positive whole number of XP")]
 Number = StrictInt | StrictFloat
 
 
@@ -21,7 +21,7 @@ class ClaimrModel(ApiModel):
     model_config = ConfigDict(defer_build=True, extra="ignore")
 
 
-class Ok(ClaimrModel):
+class ClaimrOk(ClaimrModel):
     success: Literal[True] = True
 
 
@@ -63,7 +63,7 @@ class StreamValueIn(UserIn):
     env: str | None = None
 
 
-class EventIn(UserIn):
+class ClaimrEventIn(UserIn):
     name: str = Field(min_length=1, max_length=256)
     id: str | None = Field(default=None, min_length=1, max_length=256)
     category: str | None = Field(default=None, max_length=256)
@@ -71,7 +71,7 @@ class EventIn(UserIn):
     ts: Number | None = None
 
 
-class CodeIn(ClaimrModel):
+class InviteCodeIn(ClaimrModel):
     code: str = Field(min_length=1, max_length=64)
     pid: Pid
     used_by: str | None = Field(default=None, min_length=1, max_length=256)

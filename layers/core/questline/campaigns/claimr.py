@@ -12,7 +12,7 @@ from questline.auth import CredentialKind, Principal
 from questline.campaigns import engine, ledger, participants, referrals, store, widgets
 from questline.campaigns.definition import RECURRENCE_SECONDS, Campaign
 from questline.campaigns.ledger import Entry
-from questline.errors import BadRequest, Forbidden, NotFound
+from questline.errors import BadRequest, Forbidden, NotFound, RuleViolation
 from questline.events.ingest import EventIn, ingest
 from questline.events.logs import LogInput, list_logs
 from questline.identity import identifiers
@@ -100,16 +100,38 @@ def ref_id(entity_id: str, pid: str, user: User, *, create: bool = True) -> str:
     return referrals.ref_id_of(entity_id, pid, user.identity_id, create=create)
 
 
-def set_referrer_by_ref_id(entity_id: str, pid: str, user: User, ref: str) -> None:
+def _referee(entity_id: str, pid: str, account: str, platform: str) -> User:
+    """The user being referred: refused when a referrer is set already, registered only when new (a new
+    user cannot be refused for a cycle or a second referrer, so a refusal never leaves a user behind)."""
+    try:
+        user = find_user(entity_id, account, platform, create=False)
+    except NotFound:
+        return find_user(entity_id, account, platform, create=True)
+    if participants.read(entity_id, pid, user.identity_id).state.get("referrer"):
+        raise RuleViolation("this user already has a referrer", code="referrer_already_set", field="account")
+    return user
+
+
+def set_referrer_by_ref_id(entity_id: str, pid: str, account: str, platform: str, ref: str) -> None:
     stored = campaign_of(entity_id, pid)
     referrer_id = referrals.owner_of_ref_id(entity_id, pid, ref)
+    user = _referee(entity_id, pid, account, platform)
     referrals.set_referrer(
         entity_id, pid, user.identity_id, referrer_id, stored.campaign, referee_label=user.label
     )
 
 
-def set_referrer(entity_id: str, pid: str, user: User, referrer: User) -> None:
+def set_referrer(
+    entity_id: str, pid: str, account: str, platform: str, ref_account: str, ref_platform: str
+) -> None:
     stored = campaign_of(entity_id, pid)
+    if user_identifier(account, platform) == user_identifier(ref_account, ref_platform):
+        raise RuleViolation("a user cannot refer themselves", code="self_referral", field="ref_account")
+    try:
+        referrer = find_user(entity_id, ref_account, ref_platform, create=False)
+    except NotFound:
+        raise NotFound("the referrer is not a user of this entity", field="ref_account") from None
+    user = _referee(entity_id, pid, account, platform)
     referrals.set_referrer(
         entity_id, pid, user.identity_id, referrer.identity_id, stored.campaign, referee_label=user.label
     )

@@ -61,12 +61,22 @@ def entry_item(
 
 
 def balance_update(entity_id: str, pid: str, identity_id: str, deltas: Mapping[str, int]) -> Update:
+    """ADD the deltas (and their sum to `total`). `rev` counts changes, so the stream's projections
+    (statistics, leaderboard) apply each one once; the listing puts the balance among the identity's
+    campaigns, where a merge finds it."""
     return Update(
         add={
             **{bucket: amount for bucket, amount in deltas.items() if amount},
             "total": sum(deltas.values()),
+            "rev": 1,
         },
-        set_if_absent={"type": "balance", "entity_id": entity_id, "pid": pid, "identity_id": identity_id},
+        set_if_absent={
+            "type": "balance",
+            "entity_id": entity_id,
+            "pid": pid,
+            "identity_id": identity_id,
+            **keys.campaign_listing(entity_id, identity_id, pid, "balance"),
+        },
     )
 
 

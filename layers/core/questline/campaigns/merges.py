@@ -19,8 +19,8 @@ from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, eq
 
 
 def campaigns_of(entity_id: str, identity_id: str) -> list[str]:
-    page = get_table().query(f"ENT#{entity_id}#IDN#{identity_id}#CAMPAIGNS", index=GSI1)
-    return [str(item["pid"]) for item in page.items]
+    page = get_table().query(keys.campaigns_of_identity(entity_id, identity_id), index=GSI1)
+    return list(dict.fromkeys(str(item["pid"]) for item in page.items))  # its task state and its balance
 
 
 def consolidate(entity_id: str, survivor_id: str, loser_id: str) -> int:
@@ -133,14 +133,23 @@ def _versioned(p: Participant, state: dict[str, Any], valid_referrals: int) -> T
                 **participants.participation_listing(p.entity_id, p.identity_id, p.pid),
             },
         ),
-        condition=equals("v", p.version) if p.version else not_exists(),
+        condition=equals("v", p.version) if p.version else not_exists("v"),
     )
 
 
 def _mark_consolidated(p: Participant, survivor_id: str) -> TxUpdate:
     return TxUpdate(
         keys.participant(p.entity_id, p.pid, p.identity_id),
-        Update(set={"consolidated_into": survivor_id, "consolidated_at": clock.iso()}),
+        Update(
+            set={"consolidated_into": survivor_id, "consolidated_at": clock.iso()},
+            set_if_absent={
+                "type": "participant",
+                "entity_id": p.entity_id,
+                "pid": p.pid,
+                "identity_id": p.identity_id,
+                "created_at": clock.iso(),
+            },
+        ),
         condition=not_exists("consolidated_into"),
     )
 

@@ -23,7 +23,6 @@ from questline.campaigns.definition import Campaign
 from questline.campaigns.ledger import Entry, balance_update, entry_item
 from questline.errors import Retryable
 from questline.storage import get_table, keys
-from questline.storage.keys import GSI1PK, GSI1SK
 from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, equals, not_exists
 
 ATTEMPTS = 10
@@ -44,8 +43,8 @@ class _Stale(Exception):
 
 
 def participation_listing(entity_id: str, identity_id: str, pid: str) -> dict[str, str]:
-    """Where a participant is listed: an identity's campaigns (merges find them here)."""
-    return {GSI1PK: f"ENT#{entity_id}#IDN#{identity_id}#CAMPAIGNS", GSI1SK: pid}
+    """Where a participant's state is listed: among the identity's campaigns (merges find them there)."""
+    return keys.campaign_listing(entity_id, identity_id, pid, "state")
 
 
 def read(entity_id: str, pid: str, identity_id: str) -> Participant:
@@ -69,7 +68,7 @@ def read(entity_id: str, pid: str, identity_id: str) -> Participant:
 
 
 def _state_update(p: Participant, new_state: dict[str, Any]) -> TxUpdate:
-    condition = equals("v", p.version) if p.version else not_exists()
+    condition = equals("v", p.version) if p.version else not_exists("v")
     return TxUpdate(
         keys.participant(p.entity_id, p.pid, p.identity_id),
         Update(

@@ -265,6 +265,15 @@ def participant_partition(entity_id: str, pid: str, identity_id: str) -> str:
     return f"ENT#{entity_id}#PRT#{pid}#{identity_id}"
 
 
+def campaigns_of_identity(entity_id: str, identity_id: str) -> str:
+    return f"ENT#{entity_id}#IDN#{identity_id}#CAMPAIGNS"
+
+
+def campaign_listing(entity_id: str, identity_id: str, pid: str, what: str) -> Key:
+    """GSI1 placement of an identity's participant state and balance among its campaigns."""
+    return {GSI1PK: campaigns_of_identity(entity_id, identity_id), GSI1SK: f"{pid}#{what}"}
+
+
 def participant(entity_id: str, pid: str, identity_id: str) -> Key:
     return _key(participant_partition(entity_id, pid, identity_id), "#STATE")
 
