@@ -52,6 +52,7 @@ def _start(args: argparse.Namespace) -> int:
                 f"  entity         {state.get('entity_id', '-')}",
                 f"  secret key     {state.get('secret_key', '-')}",
                 f"  public key     {state.get('public_key', '-')}",
+                f"  campaign       {state.get('campaign_id', '-')} (published; the claimr examples' pid)",
                 f"  written to     {STATE_FILE}",
                 "",
                 "Ctrl-C stops it.",

@@ -254,8 +254,13 @@ def _call(api_url: str, method: str, path: str, headers: dict[str, str], body: A
     return answer
 
 
+DEMO_CAMPAIGN_ID = "campaign_abc123"  # the id claimr's documentation uses in its examples
+DEMO_CAMPAIGN = ROOT / "events" / "campaign_admin_put.json"  # its body is the campaign of DESIGN.md §4
+
+
 def seed_through_api(api_url: str, operator_key: str) -> dict[str, Any]:
-    """A demo platform user, its demo entity and an sk_ and a pk_ key, created through the Entity API."""
+    """A demo platform user, its demo entity, an sk_ and a pk_ key and a published demo campaign, created
+    through the Entity API."""
     operator = {"authorization": f"Bearer {operator_key}"}
     user = _call(api_url, "POST", "/api/users", operator, DEMO_USER)["data"]
     as_user = {"userid": user["userId"], "token": user["token"]}
@@ -266,7 +271,12 @@ def seed_through_api(api_url: str, operator_key: str) -> dict[str, Any]:
     keys = f"/api/entities/{entity_id}/keys"
     secret = _call(api_url, "POST", keys, as_user, {"type": "sk", "name": "demo secret key"})["data"]
     public = _call(api_url, "POST", keys, as_user, {"type": "pk", "name": "demo publishable key"})["data"]
+    campaign = json.loads(json.loads(DEMO_CAMPAIGN.read_text(encoding="utf-8"))["body"])
+    campaigns = f"/api/entities/{entity_id}/campaigns/{DEMO_CAMPAIGN_ID}"
+    _call(api_url, "PUT", campaigns, as_user, campaign)
+    _call(api_url, "POST", f"{campaigns}/publish", as_user, {})
     return {
+        "campaign_id": DEMO_CAMPAIGN_ID,
         "user_id": user["userId"],
         "user_token": user["token"],
         "entity_id": entity_id,

@@ -1,12 +1,14 @@
-"""The table's stream: turns activity items into webhook messages (one per matching hook).
+"""The table's stream: the task engine for event logs, merges, campaign statistics and webhook fan-out
+(`questline.stream`).
 
 Only the item types in the template's FilterCriteria invoke this function. Failures are reported per
 record (partial batch response); the event source mapping retries, bisects and finally sends the batch's
-description to the on-failure queue.
+description to the on-failure queue. Each batch logs what it cost in DynamoDB round trips and units.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -14,20 +16,35 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from questline.observability import instrument, logger
+from questline.storage import capacity
 from questline.stream import project_record
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+_completions = [0]
 
 
 def record_handler(record: DynamoDBRecord) -> None:
-    project_record(record.raw_event)
+    _completions[0] += project_record(record.raw_event)
 
 
 def handle(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    logger.info("stream batch", extra={"records": len(event.get("Records", []))})
-    return process_partial_response(
+    tally = capacity.reset()
+    _completions[0] = 0
+    started = time.perf_counter()
+    response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+    logger.info(
+        "stream batch done",
+        extra={
+            "records": len(event.get("Records", [])),
+            "failed": len(response.get("batchItemFailures", [])),
+            "completions": _completions[0],
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "dynamodb": tally.as_dict(),
+        },
+    )
+    return response
 
 
 lambda_handler = instrument(handle)

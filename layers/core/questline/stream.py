@@ -22,16 +22,18 @@ def _image(record: dict[str, Any], which: str) -> dict[str, Any] | None:
     return from_item(image) if image else None
 
 
-def project_record(record: dict[str, Any]) -> None:
+def project_record(record: dict[str, Any]) -> int:
+    """Apply one record; returns the task completions it earned (for the batch's log line)."""
     event = record.get("eventName")
     new, old = _image(record, "NewImage"), _image(record, "OldImage")
     if new is None:
-        return
+        return 0
     kind = new.get("type")
+    earned = 0
     if kind == "event_log" and event == "INSERT":
         from questline.campaigns.tasks import on_event_log
 
-        on_event_log(new)
+        earned = on_event_log(new)
     elif kind == "identity" and new.get("status") == "merged" and (old or {}).get("status") != "merged":
         from questline.campaigns.merges import consolidate
 
@@ -51,3 +53,4 @@ def project_record(record: dict[str, Any]) -> None:
         messages = fanout.messages_for(str(record.get("eventID", "")), new)
         if messages:
             fanout.enqueue(messages)
+    return earned

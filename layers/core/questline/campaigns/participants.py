@@ -14,6 +14,8 @@ A referrer whose count of valid referrals grew is then evaluated for their own `
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -25,7 +27,7 @@ from questline.errors import Retryable
 from questline.storage import get_table, keys
 from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, equals, not_exists
 
-ATTEMPTS = 10
+ATTEMPTS = 25  # optimistic retries; contention on one participant is rare (the stream serialises a shard)
 STATE_FIELDS = ("actions", "quests", "applied", "referral_valid")
 
 
@@ -100,49 +102,32 @@ def _activity(p: Participant, key: dict[str, str], kind: str, **fields: Any) -> 
     return TxPut(item, condition=not_exists())
 
 
-def _commit(campaign: Campaign, p: Participant, outcome: engine.Outcome) -> str | None:
-    """Write one outcome. Returns the referrer whose count of valid referrals this change increased."""
-    state = dict(outcome.state)
+def _earnings(p: Participant, outcome: engine.Outcome) -> tuple[list[Any], int, list[tuple[str, int]]]:
+    """The completions' and quests' items and ledger entries, the XP they earn, and what the referrer
+    earns from them (entry id, ref_xp)."""
     operations: list[Any] = []
     earned = 0
-    referrer_xp: list[tuple[str, int]] = []  # (entry id, ref_xp) the referrer earns
+    referrer_xp: list[tuple[str, int]] = []
     for done in outcome.completions:
-        entry_id = f"c:{p.identity_id}:{done.action_id}:{done.window}"
+        key = keys.completion(p.entity_id, p.pid, p.identity_id, done.action_id, done.window)
         operations.append(
-            _activity(
-                p,
-                keys.completion(p.entity_id, p.pid, p.identity_id, done.action_id, done.window),
-                "completion",
-                action_id=done.action_id,
-                window=done.window,
-                xp=done.xp,
-            )
+            _activity(p, key, "completion", action_id=done.action_id, window=done.window, xp=done.xp)
         )
-        operations.append(
-            TxPut(
-                entry_item(
-                    p.entity_id,
-                    p.pid,
-                    Entry(
-                        entry_id, p.identity_id, "xp", done.xp, "completion", {"action_id": done.action_id}
-                    ),
-                ),
-                condition=not_exists(),
-            )
+        entry = Entry(
+            f"c:{p.identity_id}:{done.action_id}:{done.window}",
+            p.identity_id,
+            "xp",
+            done.xp,
+            "completion",
+            {"action_id": done.action_id},
         )
+        operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
         earned += done.xp
         if done.ref_xp:
             referrer_xp.append((f"r:{p.identity_id}:{done.action_id}:{done.window}", done.ref_xp))
     for quest in outcome.quests:
-        operations.append(
-            _activity(
-                p,
-                keys.quest_completion(p.entity_id, p.pid, p.identity_id, quest.quest_id),
-                "quest_completion",
-                quest_id=quest.quest_id,
-                xp=quest.xp,
-            )
-        )
+        key = keys.quest_completion(p.entity_id, p.pid, p.identity_id, quest.quest_id)
+        operations.append(_activity(p, key, "quest_completion", quest_id=quest.quest_id, xp=quest.xp))
         if quest.xp:
             entry = Entry(
                 f"q:{p.identity_id}:{quest.quest_id}",
@@ -155,24 +140,27 @@ def _commit(campaign: Campaign, p: Participant, outcome: engine.Outcome) -> str 
             operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
             earned += quest.xp
     if earned:
-        operations.append(
-            TxUpdate(
-                keys.balance(p.entity_id, p.pid, p.identity_id),
-                balance_update(p.entity_id, p.pid, p.identity_id, {"xp": earned}),
-            )
-        )
+        update = balance_update(p.entity_id, p.pid, p.identity_id, {"xp": earned})
+        operations.append(TxUpdate(keys.balance(p.entity_id, p.pid, p.identity_id), update))
+    return operations, earned, referrer_xp
 
+
+def _referral(
+    campaign: Campaign, p: Participant, state: dict[str, Any], earned: int, referrer_xp: list[tuple[str, int]]
+) -> tuple[list[Any], str | None]:
+    """The referral's share of this change: its validation (once), and the referrer's ref_xp."""
     referrer = state.get("referrer")
+    if not referrer:
+        return [], None
+    referrer = str(referrer)
+    operations: list[Any] = []
     validated = None
     link_set: dict[str, Any] = {}
     link_add: dict[str, Any] = {}
-    if (
-        referrer
-        and not state.get("referral_valid")
-        and engine.referral_becomes_valid(campaign, state, p.balance["total"] + earned)
-    ):
+    total_after = p.balance["total"] + earned
+    if not state.get("referral_valid") and engine.referral_becomes_valid(campaign, state, total_after):
         state["referral_valid"] = True
-        validated = str(referrer)
+        validated = referrer
         link_set = {"status": "valid", "valid_at": clock.iso()}
         operations += [
             _activity(
@@ -182,34 +170,37 @@ def _commit(campaign: Campaign, p: Participant, outcome: engine.Outcome) -> str 
                 referrer_id=referrer,
                 status="valid",
             ),
-            TxUpdate(keys.participant(p.entity_id, p.pid, validated), Update(add={"valid_referrals": 1})),
+            TxUpdate(keys.participant(p.entity_id, p.pid, referrer), Update(add={"valid_referrals": 1})),
         ]
-    if referrer and state.get("referral_valid") and referrer_xp:
+    if state.get("referral_valid") and referrer_xp:
         total = sum(xp for _, xp in referrer_xp)
         for entry_id, xp in referrer_xp:
-            entry = Entry(entry_id, str(referrer), "ref_xp", xp, "referral", {"referee_id": p.identity_id})
+            entry = Entry(entry_id, referrer, "ref_xp", xp, "referral", {"referee_id": p.identity_id})
             operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
-        operations.append(
-            TxUpdate(
-                keys.balance(p.entity_id, p.pid, str(referrer)),
-                balance_update(p.entity_id, p.pid, str(referrer), {"ref_xp": total}),
-            )
-        )
+        update = balance_update(p.entity_id, p.pid, referrer, {"ref_xp": total})
+        operations.append(TxUpdate(keys.balance(p.entity_id, p.pid, referrer), update))
         link_add = {"ref_xp": total}
     if link_set or link_add:
-        operations.append(
-            TxUpdate(
-                keys.referee(p.entity_id, p.pid, str(referrer), p.identity_id),
-                Update(set=link_set, add=link_add),
-            )
-        )
-    operations.insert(0, _state_update(p, state))
+        link = keys.referee(p.entity_id, p.pid, referrer, p.identity_id)
+        operations.append(TxUpdate(link, Update(set=link_set, add=link_add)))
+    return operations, validated
+
+
+def _commit(campaign: Campaign, p: Participant, outcome: engine.Outcome) -> str | None:
+    """Write one outcome. Returns the referrer whose count of valid referrals this change increased."""
+    state = dict(outcome.state)
+    operations, earned, referrer_xp = _earnings(p, outcome)
+    referral_operations, validated = _referral(campaign, p, state, earned, referrer_xp)
+    operations = [_state_update(p, state), *operations, *referral_operations]
     try:
-        get_table().transact_write(operations)
-    except ConditionFailed as failed:
-        if failed.index == 0:
-            raise _Stale from None
-        raise  # a completion already recorded with a stale state: should not happen; let the caller retry
+        if len(operations) == 1:  # progress only: one conditional update, half a transaction's capacity
+            only = operations[0]
+            get_table().update(only.key, only.update, condition=only.condition, return_values="NONE")
+        else:
+            get_table().transact_write(operations)
+    except ConditionFailed:
+        # The state moved on (or, equivalently, a completion it would write exists): compute again.
+        raise _Stale from None
     return validated
 
 
@@ -221,7 +212,7 @@ def run(
     compute: Callable[[dict[str, Any]], engine.Outcome],
 ) -> engine.Outcome:
     """Compute an outcome from the current state and commit it, again on a concurrent change."""
-    for _ in range(ATTEMPTS):
+    for attempt in range(ATTEMPTS):
         participant = read(entity_id, pid, identity_id)
         outcome = compute(participant.state)
         if not outcome.changed:
@@ -229,11 +220,17 @@ def run(
         try:
             validated = _commit(campaign, participant, outcome)
         except _Stale:
+            _backoff(attempt)
             continue
         if validated is not None:
             evaluate_referrer(entity_id, pid, validated, campaign)
         return outcome
     raise Retryable("the participant changed concurrently too often; try again")
+
+
+def _backoff(attempt: int) -> None:
+    # Full jitter, so competing writers spread out instead of colliding again in step.
+    time.sleep(random.uniform(0, min(0.5, 0.005 * 2**attempt)))  # noqa: S311 - not cryptographic
 
 
 def evaluate_referrer(entity_id: str, pid: str, referrer_id: str, campaign: Campaign) -> engine.Outcome:
