@@ -54,6 +54,7 @@ typecheck: $(VENV)/.installed ## mypy (strict) on the core layer and on each fun
 bench: $(VENV)/.installed ## Run the benchmarks (DynamoDB Local); results in bench/results/
 	$(PY) -m bench.coldstart
 	$(PY) -m bench.ingest
+	$(PY) -m bench.ledger
 
 openapi: $(VENV)/.installed ## Regenerate the merged OpenAPI document (functions/platform/openapi.json)
 	$(PY) -m local openapi --write

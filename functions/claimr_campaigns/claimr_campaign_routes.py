@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
-from questline.campaigns import claimr, codes, stats
-from questline.campaigns.api_models import InviteCodeIn
+from questline.errors import BadRequest
 from questline.http import CurrentPrincipal, Routes
+from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
+
+if TYPE_CHECKING:
+    from questline.campaigns import api_models as models
+    from questline.campaigns import claimr, codes, stats
+else:
+    models = lazy_import("questline.campaigns.api_models")
+    claimr = lazy_import("questline.campaigns.claimr")
+    codes = lazy_import("questline.campaigns.codes")
+    stats = lazy_import("questline.campaigns.stats")
 
 routes = Routes(tag="claimr campaigns")
 PidQ = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -49,12 +58,10 @@ def get_code(
 
 
 @routes.post("/code", auth=SECRET_KEY, summary="Assign an invite code to a wallet (registers the user)")
-def post_code(body: InviteCodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]:
+def post_code(body: models.InviteCodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]:
     entity_id = str(caller.entity_id)
     claimr.campaign_of(entity_id, body.pid)
     if body.used_by is None:
-        from questline.errors import BadRequest
-
         raise BadRequest("used_by is required", field="used_by")
     user = claimr.wallet_user(entity_id, body.used_by, create=True)
     codes.assign(entity_id, body.pid, body.code, user.identity_id, body.used_by)
@@ -62,6 +69,6 @@ def post_code(body: InviteCodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str,
 
 
 @routes.delete("/code", auth=SECRET_KEY, summary="Release an invite code (from the user named, or a holder)")
-def delete_code(body: InviteCodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]:
+def delete_code(body: models.InviteCodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]:
     codes.release(str(caller.entity_id), body.pid, body.code, body.used_by)
     return QuestOk(data={})

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
-from questline.campaigns import claimr
-from questline.campaigns.api_models import ActionValueIn, ClaimrEventIn, ClaimrOk, StreamValueIn
 from questline.errors import NotFound
 from questline.http import CurrentPrincipal, Routes
+from questline.http.lazy import lazy_import
 from questline.http.models import ApiModel
 from questline.storage.codec import check_client_value
+
+if TYPE_CHECKING:
+    from questline.campaigns import api_models as models
+    from questline.campaigns import claimr
+else:
+    models = lazy_import("questline.campaigns.api_models")
+    claimr = lazy_import("questline.campaigns.claimr")
 
 routes = Routes(tag="claimr tasks")
 
@@ -27,27 +33,27 @@ class EventsOut(ApiModel):
     auth=SECRET_KEY,
     summary="Set a number_value task's value, or report an api_call task done",
 )
-def action_value(body: ActionValueIn, caller: CurrentPrincipal) -> ClaimrOk:
+def action_value(body: models.ActionValueIn, caller: CurrentPrincipal) -> models.ClaimrOk:
     entity_id = str(caller.entity_id)
     claimr.campaign_of(entity_id, body.pid, body.env)
     user = claimr.find_user(entity_id, body.account, body.platform, create=True)
     claimr.action_value(entity_id, body.pid, user, body.cid, body.aid, float(body.value), body.env)
-    return ClaimrOk()
+    return models.ClaimrOk()
 
 
 @routes.post(
     "/stream/value", auth=SECRET_KEY, summary="Add a value to every stream_value task bound to a stream"
 )
-def stream_value(body: StreamValueIn, caller: CurrentPrincipal) -> ClaimrOk:
+def stream_value(body: models.StreamValueIn, caller: CurrentPrincipal) -> models.ClaimrOk:
     entity_id = str(caller.entity_id)
     claimr.campaign_of(entity_id, body.pid, body.env)
     user = claimr.find_user(entity_id, body.account, body.platform, create=True)
     claimr.stream_value(entity_id, body.pid, user, body.stream, float(body.value), body.env)
-    return ClaimrOk()
+    return models.ClaimrOk()
 
 
 @routes.post("/event", auth=SECRET_KEY, summary="Record a custom event (tasks count it; idempotent by id)")
-def post_event(body: ClaimrEventIn, caller: CurrentPrincipal) -> ClaimrOk:
+def post_event(body: models.ClaimrEventIn, caller: CurrentPrincipal) -> models.ClaimrOk:
     data = body.data or {}
     check_client_value(data, "data")
     claimr.record_event(
@@ -61,7 +67,7 @@ def post_event(body: ClaimrEventIn, caller: CurrentPrincipal) -> ClaimrOk:
         data,
         float(body.ts) if body.ts is not None else None,
     )
-    return ClaimrOk()
+    return models.ClaimrOk()
 
 
 @routes.get("/events", auth=SECRET_KEY, summary="A user's custom events, by name and category")

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
 from questline.auth.policy import WIDGET_TOKEN
 from questline.auth.principal import CredentialKind
-from questline.campaigns import claimr
-from questline.campaigns.api_models import ClaimrOk, ReferrerIn, RefIdIn, RewardIn, WithdrawIn
 from questline.errors import BadRequest, Forbidden, NotFound
 from questline.http import CurrentPrincipal, Routes
+from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
+
+if TYPE_CHECKING:
+    from questline.campaigns import api_models as models
+    from questline.campaigns import claimr
+else:
+    models = lazy_import("questline.campaigns.api_models")
+    claimr = lazy_import("questline.campaigns.claimr")
 
 routes = Routes(tag="claimr users")
 
@@ -68,17 +74,17 @@ def get_ref_id(
 
 
 @routes.post("/user/ref_id", auth=SECRET_KEY, summary="Set who referred a user, by the referrer's ref_id")
-def post_ref_id(body: RefIdIn, caller: CurrentPrincipal) -> ClaimrOk:
+def post_ref_id(body: models.RefIdIn, caller: CurrentPrincipal) -> models.ClaimrOk:
     claimr.set_referrer_by_ref_id(str(caller.entity_id), body.pid, body.account, body.platform, body.ref_id)
-    return ClaimrOk()
+    return models.ClaimrOk()
 
 
 @routes.post("/user/referrer", auth=SECRET_KEY, summary="Set who referred a user, by the referrer's account")
-def post_referrer(body: ReferrerIn, caller: CurrentPrincipal) -> ClaimrOk:
+def post_referrer(body: models.ReferrerIn, caller: CurrentPrincipal) -> models.ClaimrOk:
     claimr.set_referrer(
         str(caller.entity_id), body.pid, body.account, body.platform, body.ref_account, body.ref_platform
     )
-    return ClaimrOk()
+    return models.ClaimrOk()
 
 
 @routes.get("/user/activity", auth=SECRET_KEY, summary="Completed tasks, quests and ledger entries")
@@ -129,16 +135,16 @@ def get_balance(
 
 
 @routes.post("/user/reward", auth=SECRET_KEY, summary="Add XP (idempotent by id)")
-def post_reward(body: RewardIn, caller: CurrentPrincipal) -> ClaimrOk:
+def post_reward(body: models.RewardIn, caller: CurrentPrincipal) -> models.ClaimrOk:
     user = _user(caller, body.account, body.platform, pid=body.pid, create=True)
     claimr.reward(str(caller.entity_id), body.pid, user, body.id, body.xp, env=body.env)
-    return ClaimrOk()
+    return models.ClaimrOk()
 
 
 @routes.post(
     "/user/withdraw", auth=SECRET_KEY, summary="Take XP (idempotent by id; strict never goes below zero)"
 )
-def post_withdraw(body: WithdrawIn, caller: CurrentPrincipal) -> ClaimrOk:
+def post_withdraw(body: models.WithdrawIn, caller: CurrentPrincipal) -> models.ClaimrOk:
     user = _user(caller, body.account, body.platform, pid=body.pid, create=True)
     claimr.withdraw(str(caller.entity_id), body.pid, user, body.id, body.xp, body.strict, env=body.env)
-    return ClaimrOk()
+    return models.ClaimrOk()

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
-from questline.campaigns import claimr, codes
-from questline.campaigns.api_models import ClaimrOk, WalletRewardIn, WalletWithdrawIn
 from questline.http import CurrentPrincipal, Routes
+from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
+
+if TYPE_CHECKING:
+    from questline.campaigns import api_models as models
+    from questline.campaigns import claimr, codes
+else:
+    models = lazy_import("questline.campaigns.api_models")
+    claimr = lazy_import("questline.campaigns.claimr")
+    codes = lazy_import("questline.campaigns.codes")
 
 routes = Routes(tag="claimr wallets")
 AddressQ = Annotated[str, Query(min_length=1, max_length=256)]
@@ -49,12 +56,12 @@ def wallet_referrals(caller: CurrentPrincipal, address: AddressQ, pid: PidQ) -> 
 
 
 @routes.post("/wallet/reward", auth=SECRET_KEY, summary="Add XP to a wallet (idempotent by id)")
-def wallet_reward(body: WalletRewardIn, caller: CurrentPrincipal) -> ClaimrOk:
+def wallet_reward(body: models.WalletRewardIn, caller: CurrentPrincipal) -> models.ClaimrOk:
     entity_id = str(caller.entity_id)
     claimr.campaign_of(entity_id, body.pid, body.env)
     user = claimr.wallet_user(entity_id, body.address, create=True)
     claimr.reward(entity_id, body.pid, user, body.id, body.xp, env=body.env)
-    return ClaimrOk()
+    return models.ClaimrOk()
 
 
 @routes.post(
@@ -62,9 +69,9 @@ def wallet_reward(body: WalletRewardIn, caller: CurrentPrincipal) -> ClaimrOk:
     auth=SECRET_KEY,
     summary="Take XP from a wallet (idempotent by id; strict never below zero)",
 )
-def wallet_withdraw(body: WalletWithdrawIn, caller: CurrentPrincipal) -> ClaimrOk:
+def wallet_withdraw(body: models.WalletWithdrawIn, caller: CurrentPrincipal) -> models.ClaimrOk:
     entity_id = str(caller.entity_id)
     claimr.campaign_of(entity_id, body.pid, body.env)
     user = claimr.wallet_user(entity_id, body.address, create=True)
     claimr.withdraw(entity_id, body.pid, user, body.id, body.xp, body.strict, env=body.env)
-    return ClaimrOk()
+    return models.ClaimrOk()

@@ -88,17 +88,15 @@ def _day_moves(entity_id: str, pid: str, old_day: str | None, new_day: str) -> l
 def summary(entity_id: str, pid: str) -> dict[str, Any]:
     campaign = store.load(entity_id, pid).campaign
     totals = get_table().get(keys.campaign_totals(entity_id, pid)) or {}
+    total_points, total_users = int(totals.get("total_points", 0)), int(totals.get("total_users", 0))
+    active = active_users(entity_id, pid)
     return {
         "id": pid,
         "name": campaign.name,
-        "total_points": int(totals.get("total_points", 0)),
-        "total_users": int(totals.get("total_users", 0)),
-        "active_users": active_users(entity_id, pid),
-        "stats": {
-            "pcn": int(totals.get("total_points", 0)),
-            "ecn": int(totals.get("total_users", 0)),
-            "acn": active_users(entity_id, pid),
-        },
+        "total_points": total_points,
+        "total_users": total_users,
+        "active_users": active,
+        "stats": {"pcn": total_points, "ecn": total_users, "acn": active},
     }
 
 
