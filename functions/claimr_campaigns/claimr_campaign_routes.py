@@ -1,4 +1,4 @@
-"""Campaign information, season points, statistics; invite codes."""
+"""Campaign information, season points, statistics, the leaderboard; invite codes."""
 
 from __future__ import annotations
 
@@ -7,19 +7,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
-from questline.errors import BadRequest
+from questline.auth.policy import WIDGET_TOKEN
+from questline.errors import BadRequest, NotFound
 from questline.http import CurrentPrincipal, Routes
 from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
 
 if TYPE_CHECKING:
     from questline.campaigns import api_models as models
-    from questline.campaigns import claimr, codes, stats
+    from questline.campaigns import claimr, codes, leaderboard, stats
 else:
     models = lazy_import("questline.campaigns.api_models")
     claimr = lazy_import("questline.campaigns.claimr")
     codes = lazy_import("questline.campaigns.codes")
     stats = lazy_import("questline.campaigns.stats")
+    leaderboard = lazy_import("questline.campaigns.leaderboard")
 
 routes = Routes(tag="claimr campaigns")
 PidQ = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -72,3 +74,36 @@ def post_code(body: models.InviteCodeIn, caller: CurrentPrincipal) -> QuestOk[di
 def delete_code(body: models.InviteCodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]:
     codes.release(str(caller.entity_id), body.pid, body.code, body.used_by)
     return QuestOk(data={})
+
+
+@routes.get(
+    "/leaderboard",
+    auth=SECRET_KEY | WIDGET_TOKEN,
+    summary="The campaign's leaderboard: the top, a page after a cursor, or the users around a user",
+)
+def get_leaderboard(
+    caller: CurrentPrincipal,
+    pid: PidQ,
+    account: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
+    platform: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=1000, description="entries per page")] = None,
+    after: Annotated[str | None, Query(max_length=2048, description="the `next` cursor of a page")] = None,
+    around: Annotated[
+        int | None, Query(ge=1, le=50, description="the N entries above and below the user")
+    ] = None,
+) -> QuestOk[dict[str, Any]]:
+    try:
+        user = claimr.requested_user(caller, account, platform)
+    except NotFound:
+        user = None  # someone never seen has no rank
+    return QuestOk(
+        data=leaderboard.view(
+            str(caller.entity_id),
+            pid,
+            user.identity_id if user else None,
+            limit=limit,
+            after=after,
+            around_count=around,
+            user_named=account is not None and platform is not None,
+        )
+    )

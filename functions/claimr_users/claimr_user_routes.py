@@ -8,8 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
 from questline.auth.policy import WIDGET_TOKEN
-from questline.auth.principal import CredentialKind
-from questline.errors import BadRequest, Forbidden, NotFound
+from questline.errors import BadRequest
 from questline.http import CurrentPrincipal, Routes
 from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
@@ -35,21 +34,10 @@ def _user(
 ) -> claimr.User:
     """The user a request names, after checking its campaign exists (so nothing is registered for a
     request that is refused)."""
-    entity_id = str(caller.entity_id)
-    claimr.campaign_of(entity_id, pid)
-    widget = caller.kind is CredentialKind.WIDGET_TOKEN
-    if account is None or platform is None:
-        if widget and caller.user_id:
-            return claimr.User(caller.user_id, caller.user_id)
+    claimr.campaign_of(str(caller.entity_id), pid)
+    user = claimr.requested_user(caller, account, platform, create=create)
+    if user is None:
         raise BadRequest("account and platform are required", field="account")
-    if widget:  # a widget token reads its own user only, and learns nothing about others
-        try:
-            user = claimr.find_user(entity_id, account, platform, create=False)
-        except NotFound:
-            raise Forbidden("a widget token reads only its own user") from None
-    else:
-        user = claimr.find_user(entity_id, account, platform, create=create)
-    claimr.caller_may_read(caller, user)
     return user
 
 

@@ -12,6 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local import moto_fixes
 from local.events import load_event
 from local.inprocess import handler_of
 from local.provision import create_queues, create_tables, name_functions
@@ -142,6 +143,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     for key, value in BASE_ENV.items():
         monkeypatch.setenv(key, value)
     operator_key = new_secret("op")
+    moto_fixes.apply()  # atomic, check-first transactions, as the local stack's moto server has them
     with mock_aws():
         template = Template.load(stack_name="questline-test")
         template.set_parameters({"Stage": "local", "OperatorKeyHash": secret_hash(operator_key)})

@@ -24,7 +24,7 @@ CAMPAIGNS = "ClaimrCampaignsFunction"
 WALLETS = "ClaimrWalletsFunction"
 ROUTE_FUNCTION = {
     "/token": USERS, "/user/": USERS, "/action/": TASKS, "/stream/": TASKS, "/event": TASKS,
-    "/campaign/": CAMPAIGNS, "/code": CAMPAIGNS, "/wallet/": WALLETS,
+    "/campaign/": CAMPAIGNS, "/code": CAMPAIGNS, "/leaderboard": CAMPAIGNS, "/wallet/": WALLETS,
 }  # fmt: skip
 
 
@@ -74,6 +74,23 @@ def live_campaign(aws: Aws, entity: dict[str, str]) -> dict[str, Any]:
     assert aws.call(ADMIN, "campaign_admin_put")[0] == 200
     assert aws.call(ADMIN, "campaign_admin_publish")[0] == 200
     return design()
+
+
+def link_wallet(aws: Aws, discord_account: str, wallet: str) -> None:
+    """One Endu event naming a Discord account and a wallet: their identities merge."""
+    headers = {"authorization": f"Bearer {aws.values['PUBLIC_KEY']}"}
+    link = {
+        "property_id": "p",
+        "organization_id": aws.values["ENTITY_ID"],
+        "timestamp": "1672536219",
+        "event_type": "LINK",
+        "event_data": {},
+        "p_user_id": discord_account,
+        "platform_type": "Discord",
+        "blockchain": {"chain_type": "ethereum", "chain_account": wallet},
+    }
+    request = api_event("POST", "/api/events/record", body=link, headers=headers)
+    assert aws.call("IngestFunction", request)[0] == 200
 
 
 def balance(aws: Aws, account: str, platform: str = "discord") -> dict[str, int]:
@@ -496,21 +513,7 @@ def test_a_merge_folds_balances_and_progress_into_the_survivor_once(
         "/user/reward",
         body={"account": wallet, "platform": "web3", "pid": P, "id": "b", "xp": 12},
     )
-    headers = {"authorization": f"Bearer {aws.values['PUBLIC_KEY']}"}
-    link = {
-        "property_id": "p",
-        "organization_id": aws.values["ENTITY_ID"],
-        "timestamp": "1672536219",
-        "event_type": "LINK",
-        "event_data": {},
-        "p_user_id": "gamer",
-        "platform_type": "Discord",
-        "blockchain": {"chain_type": "ethereum", "chain_account": wallet},
-    }
-    assert (
-        aws.call("IngestFunction", api_event("POST", "/api/events/record", body=link, headers=headers))[0]
-        == 200
-    )
+    link_wallet(aws, "gamer", wallet)
 
     aws.pump_stream()
     aws.pump_stream()

@@ -3,7 +3,7 @@ through reach here). Every projection is idempotent, so a replayed record or bat
 
 * an `event_log` inserted: the task engine (`campaigns.tasks`);
 * an `identity` that became merged: its campaigns fold into the survivor (`campaigns.merges`);
-* a `balance` inserted or changed: campaign statistics (`campaigns.stats`);
+* a `balance` inserted or changed: campaign statistics and the leaderboard (`campaigns.projection`);
 * a `referral` inserted: the referrer's referral tasks (also run right after the change that made it);
 * an activity item inserted (completions, ledger entries, referrals, widget tokens): one webhook message
   per matching hook.
@@ -39,7 +39,7 @@ def project_record(record: dict[str, Any]) -> int:
 
         consolidate(str(new["entity_id"]), str(new["merged_into"]), str(new["identity_id"]))
     elif kind == "balance":
-        from questline.campaigns.stats import apply_balance
+        from questline.campaigns.projection import apply_balance
 
         apply_balance(new)
     if kind == "referral" and event == "INSERT":

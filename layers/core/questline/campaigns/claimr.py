@@ -49,6 +49,27 @@ def caller_may_read(caller: Principal, user: User) -> None:
         raise Forbidden("a widget token reads only its own user")
 
 
+def requested_user(
+    caller: Principal, account: str | None, platform: str | None, *, create: bool = False
+) -> User | None:
+    """The user a request names by `account` and `platform` (None when it names none). A widget token
+    stands for its own user when it names none, and reads no other: naming anyone else is refused whether
+    or not that user exists, so it learns nothing about them."""
+    entity_id = str(caller.entity_id)
+    widget = caller.kind is CredentialKind.WIDGET_TOKEN
+    if account is None or platform is None:
+        return User(caller.user_id, caller.user_id) if widget and caller.user_id else None
+    if widget:
+        try:
+            user = find_user(entity_id, account, platform, create=False)
+        except NotFound:
+            raise Forbidden("a widget token reads only its own user") from None
+    else:
+        user = find_user(entity_id, account, platform, create=create)
+    caller_may_read(caller, user)
+    return user
+
+
 def campaign_of(entity_id: str, pid: str, env: str | None = None) -> store.StoredCampaign:
     return store.load(entity_id, pid, draft=env == "dev")
 

@@ -60,13 +60,36 @@ def entry_item(
     }
 
 
-def balance_update(entity_id: str, pid: str, identity_id: str, deltas: Mapping[str, int]) -> Update:
-    """ADD the deltas (and their sum to `total`). `rev` counts changes, so the stream's projections
-    (statistics, leaderboard) apply each one once; the listing puts the balance among the identity's
-    campaigns, where a merge finds it."""
+TASK_XP_PREFIX = "task#"
+
+
+def task_xp_attribute(action_id: str) -> str:
+    """The balance attribute holding the XP a user earned from one action's completions (leaderboards
+    that count only some tasks read these)."""
+    return f"{TASK_XP_PREFIX}{action_id}"
+
+
+def task_xp_of(balance: Mapping[str, Any]) -> dict[str, int]:
+    return {k: int(v) for k, v in balance.items() if k.startswith(TASK_XP_PREFIX) and int(v)}
+
+
+def balance_update(
+    entity_id: str,
+    pid: str,
+    identity_id: str,
+    deltas: Mapping[str, int],
+    *,
+    task_xp: Mapping[str, int] | None = None,
+) -> Update:
+    """ADD the deltas (and their sum to `total`), and `task_xp` (balance attribute -> XP) to the per-task
+    breakdown. `rev` counts changes and `at` (epoch milliseconds) says when the last one happened, so the
+    stream's projections (statistics, leaderboard) apply each change once and know when a score was
+    reached; the listing puts the balance among the identity's campaigns, where a merge finds it."""
     return Update(
+        set={"at": int(clock.now() * 1000)},
         add={
             **{bucket: amount for bucket, amount in deltas.items() if amount},
+            **{attribute: amount for attribute, amount in (task_xp or {}).items() if amount},
             "total": sum(deltas.values()),
             "rev": 1,
         },

@@ -11,7 +11,7 @@ from typing import Any
 from questline import clock
 from questline.campaigns import participants
 from questline.campaigns.engine import MAX_APPLIED, MAX_WINDOW_LOGS
-from questline.campaigns.ledger import Entry, balance_update, entry_item
+from questline.campaigns.ledger import Entry, balance_update, entry_item, task_xp_of
 from questline.campaigns.participants import Participant
 from questline.storage import get_table, keys
 from questline.storage.keys import GSI1
@@ -81,17 +81,24 @@ def _consolidate_campaign(entity_id: str, pid: str, survivor_id: str, loser_id: 
                 TxPut(entry_item(entity_id, pid, credit), condition=not_exists()),
                 TxPut(entry_item(entity_id, pid, debit), condition=not_exists()),
             ]
-        if moved:
+        task_xp = task_xp_of(loser.balance)
+        if moved or task_xp:
             operations.append(
                 TxUpdate(
                     keys.balance(entity_id, pid, survivor_id),
-                    balance_update(entity_id, pid, survivor_id, moved),
+                    balance_update(entity_id, pid, survivor_id, moved, task_xp=task_xp),
                 )
             )
-            negated = {bucket: -amount for bucket, amount in moved.items()}
             operations.append(
                 TxUpdate(
-                    keys.balance(entity_id, pid, loser_id), balance_update(entity_id, pid, loser_id, negated)
+                    keys.balance(entity_id, pid, loser_id),
+                    balance_update(
+                        entity_id,
+                        pid,
+                        loser_id,
+                        {bucket: -amount for bucket, amount in moved.items()},
+                        task_xp={attribute: -amount for attribute, amount in task_xp.items()},
+                    ),
                 )
             )
         try:

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from questline import clock
 from questline.campaigns import engine
 from questline.campaigns.definition import Campaign
-from questline.campaigns.ledger import Entry, balance_update, entry_item
+from questline.campaigns.ledger import Entry, balance_update, entry_item, task_xp_attribute, task_xp_of
 from questline.errors import Retryable
 from questline.storage import get_table, keys
 from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, equals, not_exists
@@ -65,7 +65,10 @@ def read(entity_id: str, pid: str, identity_id: str) -> Participant:
         identity_id,
         {**engine.new_state(), **{k: v for k, v in state.items() if k not in ("PK", "SK")}},
         int(state.get("v", 0)),
-        {bucket: int(balance.get(bucket, 0)) for bucket in ("xp", "ref_xp", "ugc_xp", "total")},
+        {
+            **{bucket: int(balance.get(bucket, 0)) for bucket in ("xp", "ref_xp", "ugc_xp", "total")},
+            **task_xp_of(balance),
+        },
     )
 
 
@@ -107,6 +110,7 @@ def _earnings(p: Participant, outcome: engine.Outcome) -> tuple[list[Any], int, 
     earns from them (entry id, ref_xp)."""
     operations: list[Any] = []
     earned = 0
+    task_xp: dict[str, int] = {}
     referrer_xp: list[tuple[str, int]] = []
     for done in outcome.completions:
         key = keys.completion(p.entity_id, p.pid, p.identity_id, done.action_id, done.window)
@@ -123,6 +127,8 @@ def _earnings(p: Participant, outcome: engine.Outcome) -> tuple[list[Any], int, 
         )
         operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
         earned += done.xp
+        attribute = task_xp_attribute(done.action_id)
+        task_xp[attribute] = task_xp.get(attribute, 0) + done.xp
         if done.ref_xp:
             referrer_xp.append((f"r:{p.identity_id}:{done.action_id}:{done.window}", done.ref_xp))
     for quest in outcome.quests:
@@ -140,7 +146,7 @@ def _earnings(p: Participant, outcome: engine.Outcome) -> tuple[list[Any], int, 
             operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
             earned += quest.xp
     if earned:
-        update = balance_update(p.entity_id, p.pid, p.identity_id, {"xp": earned})
+        update = balance_update(p.entity_id, p.pid, p.identity_id, {"xp": earned}, task_xp=task_xp)
         operations.append(TxUpdate(keys.balance(p.entity_id, p.pid, p.identity_id), update))
     return operations, earned, referrer_xp
 

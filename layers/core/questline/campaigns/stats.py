@@ -1,80 +1,53 @@
-"""Campaign statistics, kept by the table's stream so reads cost a fixed, small number of items:
+"""Campaign statistics, kept by the table's stream (`campaigns.projection`) so reads cost a fixed, small
+number of items:
 
 * `#TOTAL`: points awarded (the sum of every balance's total) and participants with a balance;
 * `DAY#{date}`: how many participants were last active that day, so "active in the last 30 days" is one
   query of at most 30 small items, whatever the number of users.
-
-Each participant has a projection item recording the balance revision, total and active day the
-statistics already counted. A stream record is applied in one transaction conditional on that revision, so a
-replayed record (or batch) changes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from questline import clock
 from questline.campaigns import store
 from questline.storage import get_table, keys
-from questline.storage.table import ConditionFailed, TxUpdate, Update, equals, not_exists
+from questline.storage.table import TxUpdate, Update
 
 ACTIVE_DAYS = 30
 
 
-def _day(epoch: float | None = None) -> str:
+def day_of(epoch: float | None = None) -> str:
     return datetime.fromtimestamp(clock.now() if epoch is None else epoch, tz=UTC).strftime("%Y-%m-%d")
 
 
-def apply_balance(balance: dict[str, Any], *, at: float | None = None) -> bool:
-    """Count one balance change (a stream image of a `balance` item). True when it changed the stats."""
-    entity_id, pid, identity_id = str(balance["entity_id"]), str(balance["pid"]), str(balance["identity_id"])
-    rev, total = int(balance.get("rev", 0)), int(balance.get("total", 0))
-    table = get_table()
-    projection_at = keys.stats_projection(entity_id, pid, identity_id)
-    for _ in range(8):
-        seen = table.get(projection_at, consistent=True)
-        if seen is not None and int(seen.get("rev", 0)) >= rev:
-            return False  # already counted: a replay
-        day = _day(at)
-        operations: list[Any] = [
-            TxUpdate(
-                projection_at,
-                Update(
-                    set={"rev": rev, "total": total, "day": day},
-                    set_if_absent={
-                        "type": "stats_projection",
-                        "entity_id": entity_id,
-                        "pid": pid,
-                        "identity_id": identity_id,
-                    },
-                ),
-                condition=not_exists() if seen is None else equals("rev", int(seen.get("rev", 0))),
+def operations(
+    entity_id: str, pid: str, seen: Mapping[str, Any] | None, total: int, day: str
+) -> list[TxUpdate]:
+    """The statistics' share of one balance change: the points and users totals, and the move of the
+    participant from the day it was last active to `day`. `seen` is what the projection counted before."""
+    return [
+        TxUpdate(
+            keys.campaign_totals(entity_id, pid),
+            Update(
+                add={
+                    "total_points": total - int((seen or {}).get("total", 0)),
+                    "total_users": 0 if seen else 1,
+                },
+                set_if_absent={"type": "campaign_stats", "entity_id": entity_id, "pid": pid},
             ),
-            TxUpdate(
-                keys.campaign_totals(entity_id, pid),
-                Update(
-                    add={
-                        "total_points": total - int((seen or {}).get("total", 0)),
-                        "total_users": 0 if seen else 1,
-                    },
-                    set_if_absent={"type": "campaign_stats", "entity_id": entity_id, "pid": pid},
-                ),
-            ),
-        ]
-        operations += _day_moves(entity_id, pid, (seen or {}).get("day"), day)
-        try:
-            table.transact_write(operations)
-            return True
-        except ConditionFailed:
-            continue
-    return False
+        ),
+        *_day_moves(entity_id, pid, (seen or {}).get("day"), day),
+    ]
 
 
-def _day_moves(entity_id: str, pid: str, old_day: str | None, new_day: str) -> list[Any]:
+def _day_moves(entity_id: str, pid: str, old_day: str | None, new_day: str) -> list[TxUpdate]:
     if old_day == new_day:
         return []
-    moves: list[Any] = [
+    moves = [
         TxUpdate(
             keys.campaign_day(entity_id, pid, new_day),
             Update(add={"users": 1}, set_if_absent={"type": "campaign_day"}),

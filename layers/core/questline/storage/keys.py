@@ -43,6 +43,8 @@ another's items):
     code_use       ENT#{e}#CMP#{pid}#CODEUSE#{identity_id} / #CODEUSE
     campaign_stats ENT#{e}#CMP#{pid}#STATS / #TOTAL, DAY#{yyyy-mm-dd}
     stats_projection ENT#{e}#CMP#{pid}#PROJ#{identity_id} / #PROJ
+                   GSI2 ENT#{e}#CMP#{pid}#RANKS / {board_key}#{identity_id}  (while on the leaderboard)
+    board_node     ENT#{e}#CMP#{pid}#BOARD / N#{prefix}
     widget_token   WT#{sha256(token)} / #WT  (and ENT#{e}#IDN#{identity_id} / #WIDGET: the identity's token)
     mau_marker     MAU#{e}#{month} / ID#{identity_id}
     mau_counter    MAU#{e}#{month} / #COUNT
@@ -344,6 +346,25 @@ def campaign_day(entity_id: str, pid: str, day: str) -> Key:
 def stats_projection(entity_id: str, pid: str, identity_id: str) -> Key:
     """What the campaign's statistics (and leaderboard) have counted of one participant's balance."""
     return _key(f"ENT#{entity_id}#CMP#{pid}#PROJ#{identity_id}", "#PROJ")
+
+
+def board_nodes(entity_id: str, pid: str) -> str:
+    """The partition of a campaign's leaderboard count tree (`campaigns.leaderboard`)."""
+    return f"ENT#{entity_id}#CMP#{pid}#BOARD"
+
+
+def board_node(entity_id: str, pid: str, prefix: str) -> Key:
+    return _key(board_nodes(entity_id, pid), f"N#{prefix}")
+
+
+def board_ranks(entity_id: str, pid: str) -> str:
+    """The GSI2 partition listing a campaign's leaderboard entries in rank order."""
+    return f"ENT#{entity_id}#CMP#{pid}#RANKS"
+
+
+def board_listing(entity_id: str, pid: str, board_key: str, identity_id: str) -> Key:
+    """A participant's place on its campaign's leaderboard (GSI2), set on its stats projection item."""
+    return {GSI2PK: board_ranks(entity_id, pid), GSI2SK: f"{board_key}#{identity_id}"}
 
 
 def widget_token(token_hash: str) -> Key:

@@ -1,0 +1,248 @@
+"""Leaderboards: a campaign's participants by score, highest first, ties going to whoever reached the score
+first. The table's stream keeps them from balance changes (`campaigns.projection`); reads cost a fixed
+number of small items whatever the size of the board or the rank asked for.
+
+Each participant on the board has a *board key* of 22 digits: the complement of the score (10 digits, so a
+higher score sorts first) and the millisecond since 2020 at which the score was reached (12 digits, earlier
+first). GSI2 lists the board in key order (top N, paging, the users around a user).
+
+A rank is one plus the number of keys below the participant's, read from a count tree instead of counted:
+the key's digits, two at a time, make 11 levels; the node of level `l` for prefix `p` (the first `2l` digits
+of a key) holds `c00`…`c99`, how many keys on the board continue `p` with those two digits. The rank of key
+`K` sums, at each level, the counts below `K`'s digits in the node of `K`'s prefix: eleven small items, one
+BatchGetItem. A score change subtracts the old key and adds the new one along their paths (where both
+paths share a node and digits, the two cancel), in the same transaction as the participant's projection,
+which is conditional on the balance revision, so a replayed stream record changes nothing.
+
+Two participants who reach the same score in the same millisecond share a key, and a rank.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from questline.campaigns import store
+from questline.campaigns.ledger import task_xp_attribute
+from questline.errors import BadRequest, NotFound
+from questline.storage import get_table, keys
+from questline.storage.cursor import decode_cursor, encode_cursor
+from questline.storage.keys import GSI2, GSI2PK, GSI2SK, PK, SK
+from questline.storage.table import TxUpdate, Update
+
+SCORE_DIGITS = 10
+MAX_SCORE = 10**SCORE_DIGITS - 1  # higher scores rank as this one
+TIME_DIGITS = 12
+EPOCH_MS = 1_577_836_800_000  # 2020-01-01T00:00:00Z: 12 digits of milliseconds last until 2051
+KEY_DIGITS = SCORE_DIGITS + TIME_DIGITS
+LEVELS = KEY_DIGITS // 2
+ROOT = ""
+SIZE = "size"
+MAX_PAGE = 1000
+MAX_AROUND = 50
+
+
+def board_key(score: int, reached_ms: int) -> str | None:
+    """A participant's key on the board, or None when the score keeps it off (zero or less)."""
+    if score <= 0:
+        return None
+    since = min(max(reached_ms - EPOCH_MS, 0), 10**TIME_DIGITS - 1)
+    return f"{MAX_SCORE - min(score, MAX_SCORE):0{SCORE_DIGITS}d}{since:0{TIME_DIGITS}d}"
+
+
+def _path(key: str) -> list[tuple[str, str]]:
+    """(node prefix, the key's two digits at that node) for every level."""
+    return [(key[: 2 * level], key[2 * level : 2 * level + 2]) for level in range(LEVELS)]
+
+
+def tree_changes(old_key: str | None, new_key: str | None) -> dict[str, dict[str, int]]:
+    """Per node prefix, the counters to add to move a participant from `old_key` to `new_key` (either may
+    be None: joining or leaving the board). Only non-zero changes are kept."""
+    changes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for key, delta in ((old_key, -1), (new_key, 1)):
+        if key is None:
+            continue
+        for prefix, digits in _path(key):
+            changes[prefix][f"c{digits}"] += delta
+        changes[ROOT][SIZE] += delta
+    return {
+        prefix: {name: delta for name, delta in counters.items() if delta}
+        for prefix, counters in changes.items()
+        if any(counters.values())
+    }
+
+
+def tree_operations(entity_id: str, pid: str, old_key: str | None, new_key: str | None) -> list[TxUpdate]:
+    return [
+        TxUpdate(
+            keys.board_node(entity_id, pid, prefix),
+            Update(add=counters, set_if_absent={"type": "board_node", "entity_id": entity_id, "pid": pid}),
+        )
+        for prefix, counters in sorted(tree_changes(old_key, new_key).items())
+    ]
+
+
+def counted_tasks(entity_id: str, pid: str) -> Sequence[str]:
+    """The actions whose XP the board counts (empty: every change of the balance). A campaign tried only as
+    a draft (`env=dev`) counts by its draft."""
+    for draft in (False, True):
+        try:
+            return store.load(entity_id, pid, draft=draft).campaign.leaderboard.tasks
+        except NotFound:
+            continue
+    return ()
+
+
+def score_of(balance: Mapping[str, Any], tasks: Sequence[str]) -> int:
+    if not tasks:
+        return int(balance.get("total", 0))
+    return sum(int(balance.get(task_xp_attribute(task), 0)) for task in tasks)
+
+
+def board_fields(
+    entity_id: str, pid: str, identity_id: str, key: str | None, profile: Mapping[str, Any]
+) -> tuple[dict[Any, Any], list[str]]:
+    """What a participant's projection item sets (and removes) to stand at `key` on the board."""
+    if key is None:
+        return {}, ["board_key", GSI2PK, GSI2SK]
+    data = profile.get("data") or {}
+    return {
+        "board_key": key,
+        "name": profile.get("name") or data.get("name"),
+        "avatar": data.get("avatar") or data.get("avatar_url"),
+        **keys.board_listing(entity_id, pid, key, identity_id),
+    }, []
+
+
+# --- reads ------------------------------------------------------------------------------------------
+
+
+class Rank(NamedTuple):
+    rank: int
+    size: int
+
+
+def rank_of(entity_id: str, pid: str, key: str) -> Rank:
+    """The rank of `key` and the board's size: one BatchGetItem of the key's eleven nodes."""
+    found = {
+        str(item[SK]).removeprefix("N#"): item
+        for item in get_table().batch_get([keys.board_node(entity_id, pid, p) for p, _ in _path(key)])
+    }
+    below = 0
+    for prefix, digits in _path(key):
+        node = found.get(prefix, {})
+        below += sum(int(node.get(f"c{d:02d}", 0)) for d in range(int(digits)))
+    return Rank(below + 1, int(found.get(ROOT, {}).get(SIZE, 0)))
+
+
+def size_of(entity_id: str, pid: str) -> int:
+    return int((get_table().get(keys.board_node(entity_id, pid, ROOT)) or {}).get(SIZE, 0))
+
+
+def standing_of(entity_id: str, pid: str, identity_id: str) -> dict[str, Any] | None:
+    """The participant's entry (its projection item), when it is on the board."""
+    item = get_table().get(keys.stats_projection(entity_id, pid, identity_id))
+    return item if item and item.get("board_key") else None
+
+
+def _entry(item: Mapping[str, Any], rank: int) -> dict[str, Any]:
+    return {
+        "rank": rank,
+        "score": int(item.get("score", 0)),
+        "user": {"id": item["identity_id"], "name": item.get("name"), "avatar": item.get("avatar")},
+    }
+
+
+def _ranked(
+    items: Sequence[Mapping[str, Any]], first_rank: int, previous: tuple[str, int] | None
+) -> list[dict[str, Any]]:
+    """Entries in board order from `first_rank`; equal keys share the rank of the first of them."""
+    entries = []
+    for index, item in enumerate(items):
+        rank = first_rank + index
+        if previous is not None and previous[0] == item["board_key"]:
+            rank = previous[1]
+        entries.append(_entry(item, rank))
+        previous = (str(item["board_key"]), rank)
+    return entries
+
+
+class Page(NamedTuple):
+    entries: list[dict[str, Any]]
+    next: str | None
+
+
+def page(entity_id: str, pid: str, limit: int, cursor: str | None) -> Page:
+    """A page of the board from the top, or from where `cursor` left off."""
+    partition = keys.board_ranks(entity_id, pid)
+    start = decode_cursor(cursor, partition_attr=GSI2PK, partition=partition, field="after")
+    seen, last = 0, None
+    if start is not None:
+        try:
+            seen, last = int(start.pop("n")), (str(start.pop("k")), int(start.pop("r")))
+        except (KeyError, TypeError, ValueError):
+            raise BadRequest("after is not a valid cursor", field="after") from None
+        if set(start) != {PK, SK, GSI2PK, GSI2SK}:
+            raise BadRequest("after is not a valid cursor", field="after")
+    found = get_table().query(partition, index=GSI2, limit=limit, start_key=start)
+    entries = _ranked(found.items, seen + 1, last)
+    following = None
+    if found.last_key is not None and found.items:
+        tail = found.items[-1]
+        following = encode_cursor(
+            {**found.last_key, "n": seen + len(entries), "k": tail["board_key"], "r": entries[-1]["rank"]}
+        )
+    return Page(entries, following)
+
+
+def around(
+    entity_id: str, pid: str, standing: Mapping[str, Any], rank: int, count: int
+) -> list[dict[str, Any]]:
+    """The `count` entries above a participant (whose rank is `rank`), the participant, and the `count`
+    below: two queries of at most `count` entries."""
+    table, partition = get_table(), keys.board_ranks(entity_id, pid)
+    at = str(standing[GSI2SK])
+    above = table.query(partition, index=GSI2, before=at, forward=False, limit=count).items
+    below = table.query(partition, index=GSI2, after=at, limit=count).items
+    window = [*reversed(above), standing, *below]
+    me = len(above)
+    ranks = [rank] * len(window)
+    for i in range(me + 1, len(window)):
+        same = window[i]["board_key"] == window[i - 1]["board_key"]
+        ranks[i] = ranks[i - 1] if same else rank + i - me
+    for i in range(me - 1, -1, -1):
+        same = window[i]["board_key"] == window[i + 1]["board_key"]
+        ranks[i] = ranks[i + 1] if same else rank - (me - i)
+    return [_entry(item, r) for item, r in zip(window, ranks, strict=True)]
+
+
+def view(
+    entity_id: str,
+    pid: str,
+    identity_id: str | None,
+    *,
+    limit: int | None = None,
+    after: str | None = None,
+    around_count: int | None = None,
+    user_named: bool = False,
+) -> dict[str, Any]:
+    """`GET /leaderboard`: a page of the board from the top (the campaign's `max_entries` by default), or
+    the entries around a user; when a user is named (`user_named`, or `identity_id` known), their rank:
+    None when they are not on the board, or not known at all."""
+    campaign = store.load(entity_id, pid).campaign
+    standing = standing_of(entity_id, pid, identity_id) if identity_id else None
+    placed = rank_of(entity_id, pid, str(standing["board_key"])) if standing else None
+    answer: dict[str, Any] = {"live": True}
+    if around_count:
+        if identity_id is None and not user_named:
+            raise BadRequest("around needs the user's account and platform", field="around")
+        entries = around(entity_id, pid, standing, placed.rank, around_count) if standing and placed else []
+        answer.update(leaderboard=entries, next=None)
+    else:
+        found = page(entity_id, pid, min(limit or campaign.leaderboard.max_entries, MAX_PAGE), after)
+        answer.update(leaderboard=found.entries, next=found.next)
+    if identity_id is not None or user_named:
+        answer["rank"] = placed.rank if placed else None
+    answer["total"] = placed.size if placed else size_of(entity_id, pid)
+    return answer
