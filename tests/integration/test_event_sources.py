@@ -12,7 +12,6 @@ from typing import Any
 from standardwebhooks import Webhook
 
 from local.stack import LocalStack
-from local.template import load_template
 from tests.integration.conftest import Api
 from tests.support import Receiver, eventually
 
@@ -84,9 +83,9 @@ def test_a_stream_record_reaches_the_stream_function_and_is_delivered_signed(
 def test_a_failing_delivery_lands_in_the_dead_letter_queue_after_max_receives(
     stack: LocalStack, receiver: Receiver
 ) -> None:
-    max_receives = load_template()["Resources"]["WebhookQueue"]["Properties"]["RedrivePolicy"][
-        "maxReceiveCount"
-    ]
+    assert stack.template is not None
+    redrive = stack.template.resolve(stack.template.resources["WebhookQueue"]["Properties"]["RedrivePolicy"])
+    max_receives = int(redrive["maxReceiveCount"])
     receiver.statuses = [500] * 100
     register_hook(stack, receiver.url, "failing")
     before = queue_depth(stack, "WebhookDeadLetterQueue")
