@@ -395,6 +395,37 @@ def test_the_template_keeps_one_number_of_attempts() -> None:
     )
 
 
+def test_a_redelivery_delivers_again_and_supersedes_older_copies(
+    aws: Aws, entity: dict[str, str], receiver: Receiver, queue: Queue
+) -> None:
+    from tests.support import api_event
+
+    register_hook(entity["ENTITY_ID"], receiver.url)
+    message_id = fan_out_one_reward(aws)
+    queue.work()
+    old_copy = records.message_of(record_of(aws, entity["ENTITY_ID"], message_id), 1)
+    headers = {"authorization": f"Bearer {entity['SECRET_KEY']}"}
+
+    status, body = aws.call(
+        "ClaimrHooksFunction",
+        api_event("POST", "/hook/redeliver", body={"message_id": message_id}, headers=headers),
+    )
+    assert status == 200 and (body["data"]["status"], body["data"]["generation"]) == ("queued", 2)
+    queue.send(old_copy)  # a stray copy of the first generation, arriving late
+
+    while queue.work()["records"]:
+        pass
+
+    assert len(receiver.requests) == 2
+    assert {h["webhook-id"] for h, _ in receiver.requests} == {message_id}
+    record = record_of(aws, entity["ENTITY_ID"], message_id)
+    assert (record["status"], record["generation"]) == ("delivered", 2)
+    assert [(a["generation"], a["attempt"], a["status_code"]) for a in record["attempts"]] == [
+        (1, 1, 200),
+        (2, 1, 200),
+    ]
+
+
 def test_a_message_for_a_deleted_hook_is_dropped(aws: Aws, entity: dict[str, str], queue: Queue) -> None:
     register_hook(entity["ENTITY_ID"], "https://93.184.216.34/a")
     message_id = fan_out_one_reward(aws)
