@@ -7,8 +7,10 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from standardwebhooks import Webhook
 
 from local.stack import LocalStack
@@ -43,6 +45,21 @@ def register_hook(stack: LocalStack, uri: str, hook_id: str) -> None:
             "pids": [],
         },
     )
+
+
+@pytest.fixture(autouse=True)
+def hooks_removed(stack: LocalStack) -> Iterator[None]:
+    """The hooks a test registers go with it: later activity of the demo entity must not keep retrying
+    deliveries to receivers that are gone."""
+    yield
+    dynamodb = stack.client("dynamodb")
+    found = dynamodb.query(
+        TableName=stack.state["table_name"],
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :hooks)",
+        ExpressionAttributeValues={":pk": {"S": f"ENT#{stack.state['entity_id']}"}, ":hooks": {"S": "HOOK#"}},
+    )["Items"]
+    for item in found:
+        dynamodb.delete_item(TableName=stack.state["table_name"], Key={"PK": item["PK"], "SK": item["SK"]})
 
 
 def ledger_entry(stack: LocalStack, sk: str, xp: int) -> dict[str, Any]:
