@@ -49,7 +49,7 @@ def list_deliveries(
     caller: CurrentPrincipal,
     scope: Annotated[models.Scope, Query()],
     hook_id: Annotated[models.HookId, Query()],
-    status: Annotated[models.Status | None, Query()] = None,
+    status: Annotated[models.DeliveryStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     after: Annotated[str | None, Query(max_length=2048, description="the previous page's `next`")] = None,
 ) -> QuestOk[models.DeliveryPage]:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field
 
 from questline.http.models import ApiModel
-from questline.webhooks.records import Status as Status
+from questline.webhooks.records import Status
 from questline.webhooks.signing import MAX_SECRET_LENGTH, MIN_SECRET_LENGTH
 from questline.webhooks.targets import MAX_URI_LENGTH
 
@@ -16,6 +16,7 @@ Scope = Literal["user_activity", "user_reward", "referral", "user_login"]
 # Hook ids follow claimr's campaign ids (`pid`): short, and free of the `#` our keys use.
 Pid = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 HookId = Pid
+DeliveryStatus = Status
 MessageId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^msg_[0-9a-f]+$")]
 MAX_PIDS = 100
 
@@ -68,7 +69,7 @@ class Delivery(HookModel):
     message_id: str = Field(description="the webhook-id header: the same for every attempt and redelivery")
     scope: Scope
     hook_id: str
-    status: Status
+    status: DeliveryStatus
     generation: int = Field(description="1, plus one per redelivery")
     attempts: list[Attempt]
     payload: dict[str, Any]

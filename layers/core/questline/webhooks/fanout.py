@@ -43,14 +43,14 @@ def public_view(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in _INTERNAL and not k.startswith("_")}
 
 
-def hooks_for(entity_id: str, scope: str) -> list[dict[str, Any]]:
+def hooks_for(entity_id: str, scope: str | None) -> list[dict[str, Any]]:
+    """The entity's hooks of one scope (of every scope for None)."""
     table = get_table()
+    prefix = keys.webhook_scope_prefix(scope) if scope else keys.WEBHOOK_PREFIX
     hooks: list[dict[str, Any]] = []
     start = None
     while True:
-        page = table.query(
-            keys.entity_partition(entity_id), begins_with=keys.webhook_scope_prefix(scope), start_key=start
-        )
+        page = table.query(keys.entity_partition(entity_id), begins_with=prefix, start_key=start)
         hooks.extend(page.items)
         if page.last_key is None:
             return hooks

@@ -17,7 +17,7 @@ from questline.storage.cursor import decode_cursor, encode_cursor
 from questline.storage.keys import GSI1, GSI1PK
 from questline.storage.table import ConditionFailed, Update, equals, exists
 from questline.webhooks import records
-from questline.webhooks.fanout import enqueue
+from questline.webhooks.fanout import enqueue, hooks_for
 from questline.webhooks.signing import check_secret, masked
 from questline.webhooks.targets import resolve_target
 
@@ -60,14 +60,7 @@ def hook_view(hook: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_hooks(entity_id: str, scope: str | None) -> list[dict[str, Any]]:
-    prefix = keys.webhook_scope_prefix(scope) if scope else keys.WEBHOOK_PREFIX
-    table, found, start = get_table(), [], None
-    while True:
-        page = table.query(keys.entity_partition(entity_id), begins_with=prefix, start_key=start)
-        found += [hook_view(hook) for hook in page.items]
-        if page.last_key is None:
-            return found
-        start = page.last_key
+    return [hook_view(hook) for hook in hooks_for(entity_id, scope)]
 
 
 def delete(entity_id: str, scope: str, hook_id: str) -> None:
