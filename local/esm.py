@@ -55,6 +55,32 @@ def _as_lambda_record(record: dict[str, Any]) -> dict[str, Any]:
     return {**record, "dynamodb": dynamodb}
 
 
+def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """A received SQS message (ReceiveMessage with all attributes) as Lambda's event record carries it."""
+    attributes = {}
+    for name, value in (message.get("MessageAttributes") or {}).items():
+        attributes[name] = {
+            "stringValue": value.get("StringValue"),
+            "binaryValue": base64.b64encode(value["BinaryValue"]).decode()
+            if value.get("BinaryValue")
+            else None,
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": value.get("DataType"),
+        }
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": attributes,
+        "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),  # noqa: S324
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    }
+
+
 class StreamMapping:
     def __init__(
         self,
@@ -263,30 +289,6 @@ class QueueMapping:
                     self.log(f"queue poller error: {type(error).__name__}: {error}")
                     self._stop.wait(1)
 
-    def _record(self, message: dict[str, Any]) -> dict[str, Any]:
-        attributes = {}
-        for name, value in (message.get("MessageAttributes") or {}).items():
-            attributes[name] = {
-                "stringValue": value.get("StringValue"),
-                "binaryValue": base64.b64encode(value["BinaryValue"]).decode()
-                if value.get("BinaryValue")
-                else None,
-                "stringListValues": [],
-                "binaryListValues": [],
-                "dataType": value.get("DataType"),
-            }
-        return {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": message.get("Attributes", {}),
-            "messageAttributes": attributes,
-            "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),  # noqa: S324
-            "eventSource": "aws:sqs",
-            "eventSourceARN": self.queue_arn,
-            "awsRegion": REGION,
-        }
-
     def _delete(self, records: list[dict[str, Any]]) -> None:
         for start in range(0, len(records), 10):
             chunk = records[start : start + 10]
@@ -296,7 +298,7 @@ class QueueMapping:
             )
 
     def _deliver(self, messages: list[dict[str, Any]]) -> None:
-        records = [self._record(m) for m in messages]
+        records = [sqs_record(m, self.queue_arn) for m in messages]
         wanted = [r for r in records if matches_any(self.source.filters, sqs_view(r))]
         unwanted = [r for r in records if r not in wanted]
         if unwanted:

@@ -15,9 +15,10 @@ from urllib.parse import parse_qs, urlsplit
 
 
 class Receiver:
-    """A webhook receiver on loopback that answers the status codes it is told to, then 200."""
+    """A webhook receiver on loopback that answers the status codes it is told to, then 200. `port`
+    brings a receiver back up where a stopped one was."""
 
-    def __init__(self, statuses: list[int] | None = None) -> None:
+    def __init__(self, statuses: list[int] | None = None, *, port: int = 0) -> None:
         self.statuses = list(statuses or [])
         self.requests: list[tuple[dict[str, str], bytes]] = []
         receiver = self
@@ -34,12 +35,16 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     @property
+    def port(self) -> int:
+        return int(self.server.server_port)
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/hook"
+        return f"http://127.0.0.1:{self.port}/hook"
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -1,44 +1,70 @@
-"""Delivers queued webhook messages, signed by the Standard Webhooks scheme.
+"""Delivers queued webhook messages, signed by the Standard Webhooks scheme (`questline.webhooks.delivery`).
 
-A message the receiver does not accept is reported as a batch item failure: SQS offers it again after
-the visibility timeout and, after the queue's maxReceiveCount, moves it to the dead-letter queue.
+The copies of one batch are delivered concurrently (one thread each), so a slow receiver holds up no
+other message and a batch of ten takes about as long as its slowest attempt (`WEBHOOK_TIMEOUT_SECONDS`),
+well inside the function's timeout. A copy whose attempt failed is reported as a batch item failure after
+its visibility was set to the retry delay; after the last attempt SQS moves it to the dead-letter queue.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import (
+    AsyncBatchProcessor,
+    EventType,
+    async_process_partial_response,
+)
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from questline.errors import NotFound
 from questline.observability import instrument, logger
-from questline.webhooks.delivery import deliver
+from questline.webhooks.delivery import DeliveryFailed, later_copies, process
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# Every copy may fail in one batch (a receiver that is down): that is a partial response, not an error.
+processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+_repeats: set[str] = set()  # this batch's later copies of a message another copy in it delivers
 
 
-def record_handler(record: SQSRecord) -> None:
+def deliver(record: SQSRecord) -> None:
     message = json.loads(record.body)
-    try:
-        outcome = deliver(message)
-    except NotFound:
-        logger.info("hook deleted; message dropped", extra={"message_id": message.get("message_id")})
+    context = {
+        "message_id": message.get("message_id"),
+        "hook_id": message.get("hook_id"),
+        "generation": message.get("generation", 1),
+        "attempt": int(record.attributes.approximate_receive_count),
+    }
+    if record.message_id in _repeats:
+        logger.info("webhook repeated in its batch", extra=context)
         return
-    logger.info(
-        "webhook delivered",
-        extra={
-            "message_id": message["message_id"],
-            "status": outcome.status,
-            "latency_ms": outcome.latency_ms,
-        },
-    )
+    try:
+        result = process(message, receive_count=context["attempt"], receipt_handle=record.receipt_handle)
+    except DeliveryFailed as failed:
+        outcome = failed.outcome
+        logger.warning(
+            "webhook attempt failed",
+            extra={
+                **context,
+                "status": outcome.status,
+                "error": outcome.error,
+                "latency_ms": outcome.latency_ms,
+                "retry_in": failed.retry_in,
+            },
+        )
+        raise
+    logger.info(f"webhook {result}", extra=context)
+
+
+async def record_handler(record: SQSRecord) -> None:
+    await asyncio.to_thread(deliver, record)
 
 
 def handle(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    return process_partial_response(
+    _repeats.clear()
+    _repeats.update(later_copies({r["messageId"]: r["body"] for r in event.get("Records", [])}))
+    return async_process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
 

@@ -50,7 +50,8 @@ def stack(oauth_provider: FakeOAuthProvider) -> Iterator[LocalStack]:
         state_file=None,
         log=logs.append,
         visibility_timeout=1,
-        parameter_overrides=oauth_provider.parameters(),
+        # Five webhook attempts (the local stage waits 1, 2, 4, 4 s between them) keep the DLQ tests short.
+        parameter_overrides={**oauth_provider.parameters(), "WebhookMaxAttempts": "5"},
     )
     local.logs = logs  # type: ignore[attr-defined]
     local.start()

@@ -7,12 +7,13 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from standardwebhooks import Webhook
 
 from local.stack import LocalStack
-from local.template import load_template
 from tests.integration.conftest import Api
 from tests.support import Receiver, eventually
 
@@ -44,6 +45,21 @@ def register_hook(stack: LocalStack, uri: str, hook_id: str) -> None:
             "pids": [],
         },
     )
+
+
+@pytest.fixture(autouse=True)
+def hooks_removed(stack: LocalStack) -> Iterator[None]:
+    """The hooks a test registers go with it: later activity of the demo entity must not keep retrying
+    deliveries to receivers that are gone."""
+    yield
+    dynamodb = stack.client("dynamodb")
+    found = dynamodb.query(
+        TableName=stack.state["table_name"],
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :hooks)",
+        ExpressionAttributeValues={":pk": {"S": f"ENT#{stack.state['entity_id']}"}, ":hooks": {"S": "HOOK#"}},
+    )["Items"]
+    for item in found:
+        dynamodb.delete_item(TableName=stack.state["table_name"], Key={"PK": item["PK"], "SK": item["SK"]})
 
 
 def ledger_entry(stack: LocalStack, sk: str, xp: int) -> dict[str, Any]:
@@ -84,9 +100,9 @@ def test_a_stream_record_reaches_the_stream_function_and_is_delivered_signed(
 def test_a_failing_delivery_lands_in_the_dead_letter_queue_after_max_receives(
     stack: LocalStack, receiver: Receiver
 ) -> None:
-    max_receives = load_template()["Resources"]["WebhookQueue"]["Properties"]["RedrivePolicy"][
-        "maxReceiveCount"
-    ]
+    assert stack.template is not None
+    redrive = stack.template.resolve(stack.template.resources["WebhookQueue"]["Properties"]["RedrivePolicy"])
+    max_receives = int(redrive["maxReceiveCount"])
     receiver.statuses = [500] * 100
     register_hook(stack, receiver.url, "failing")
     before = queue_depth(stack, "WebhookDeadLetterQueue")

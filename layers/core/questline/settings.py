@@ -60,6 +60,9 @@ class Settings(NamedTuple):
     allow_loopback_webhooks: bool
     expose_capacity: bool
     webhook_timeout_seconds: int
+    webhook_max_attempts: int
+    webhook_retry_base_seconds: int
+    webhook_retry_max_seconds: int
     swagger_ui_base_url: str
     claim_base_url: str
     claim_token_ttl_seconds: int
@@ -87,6 +90,9 @@ def get_settings() -> Settings:
         allow_loopback_webhooks=_flag("ALLOW_LOOPBACK_WEBHOOKS", False),
         expose_capacity=_flag("EXPOSE_CAPACITY", False),
         webhook_timeout_seconds=_int("WEBHOOK_TIMEOUT_SECONDS", 10),
+        webhook_max_attempts=_int("WEBHOOK_MAX_ATTEMPTS", 8),
+        webhook_retry_base_seconds=_int("WEBHOOK_RETRY_BASE_SECONDS", 60),
+        webhook_retry_max_seconds=_int("WEBHOOK_RETRY_MAX_SECONDS", 3600),
         swagger_ui_base_url=os.environ.get(
             "SWAGGER_UI_BASE_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
         ).rstrip("/"),

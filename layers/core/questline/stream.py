@@ -6,7 +6,7 @@ through reach here). Every projection is idempotent, so a replayed record or bat
 * a `balance` inserted or changed: campaign statistics and the leaderboard (`campaigns.projection`);
 * a `referral` inserted: the referrer's referral tasks (also run right after the change that made it);
 * an activity item inserted (completions, ledger entries, referrals, widget tokens): one webhook message
-  per matching hook.
+  per matching hook, queued once however often the record is replayed (`webhooks.fanout`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,5 @@ def project_record(record: dict[str, Any]) -> int:
             str(new["entity_id"]), str(new["pid"]), str(new["referrer_id"]), campaign
         )
     if event == "INSERT":
-        messages = fanout.messages_for(str(record.get("eventID", "")), new)
-        if messages:
-            fanout.enqueue(messages)
+        fanout.fan_out(str(record.get("eventID", "")), new)
     return earned

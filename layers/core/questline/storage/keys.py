@@ -17,6 +17,8 @@ another's items):
     api_key        KEY#{sha256(key)} / #KEY                 GSI1 ENT#{e}#KEYS / {key_id}
     platform_user  USER#{user_id} / #USER
     webhook        ENT#{e} / HOOK#{scope}#{hook_id}
+    webhook_delivery ENT#{e}#WHMSG#{message_id} / #WHMSG
+                   GSI1 ENT#{e}#HOOK#{scope}#{hook_id}#DELIVERIES / {created_at}#{message_id}
     identity       ENT#{e}#IDN#{identity_id} / #META
     identifier     ENT#{e}#IDF#{kind}#{value} / #IDF  GSI1 ENT#{e}#IDN#{identity_id}#IDFS / {kind}#{value}
     device         ENT#{e}#IDN#{identity_id} / DEV#{device_id}
@@ -397,12 +399,34 @@ def mau_counter(entity_id: str, month: str) -> Key:
 # --- webhooks -------------------------------------------------------------------------------------
 
 
+WEBHOOK_PREFIX: Final = "HOOK#"
+
+
 def webhook(entity_id: str, scope: str, hook_id: str) -> Key:
-    return _key(entity_partition(entity_id), f"HOOK#{scope}#{hook_id}")
+    return _key(entity_partition(entity_id), f"{WEBHOOK_PREFIX}{scope}#{hook_id}")
 
 
 def webhook_scope_prefix(scope: str) -> str:
-    return f"HOOK#{scope}#"
+    return f"{WEBHOOK_PREFIX}{scope}#"
+
+
+def webhook_delivery(entity_id: str, message_id: str) -> Key:
+    """One webhook message's delivery record: its payload, generation, status and every attempt."""
+    return _key(f"ENT#{entity_id}#WHMSG#{message_id}", "#WHMSG")
+
+
+def webhook_deliveries_of(entity_id: str, scope: str, hook_id: str) -> str:
+    return f"ENT#{entity_id}#HOOK#{scope}#{hook_id}#DELIVERIES"
+
+
+def webhook_delivery_listing(
+    entity_id: str, scope: str, hook_id: str, created_at: str, message_id: str
+) -> Key:
+    """GSI1 placement of a delivery record among its hook's deliveries, in time order."""
+    return {
+        GSI1PK: webhook_deliveries_of(entity_id, scope, hook_id),
+        GSI1SK: f"{created_at}#{message_id}",
+    }
 
 
 # --- platform -------------------------------------------------------------------------------------

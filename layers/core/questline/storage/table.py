@@ -211,7 +211,7 @@ class Update(NamedTuple):
     """The pieces of an UpdateExpression. Names are literal attribute names, or tuples for paths into
     maps. `set` stores values as given (None is stored as null); `set_if_absent` writes only where the
     attribute is missing; `add` adds to numbers or to sets; `delete` takes members out of sets; `remove`
-    deletes attributes."""
+    deletes attributes; `append` adds elements at the end of lists (starting them where missing)."""
 
     # Keys are AttributePath (str or tuple of str); typed Any because Mapping is invariant in its keys.
     set: Mapping[Any, Any] = {}
@@ -219,11 +219,16 @@ class Update(NamedTuple):
     add: Mapping[Any, Any] = {}
     remove: Sequence[AttributePath] = ()
     delete: Mapping[Any, Any] = {}
+    append: Mapping[Any, Sequence[Any]] = {}
 
     def render(self, p: Placeholders) -> str:
         assignments = [f"{p.name(k)} = {p.value(v)}" for k, v in self.set.items()]
         assignments += [
             f"{p.name(k)} = if_not_exists({p.name(k)}, {p.value(v)})" for k, v in self.set_if_absent.items()
+        ]
+        assignments += [
+            f"{p.name(k)} = list_append(if_not_exists({p.name(k)}, {p.value([])}), {p.value(list(v))})"
+            for k, v in self.append.items()
         ]
         clauses = []
         if assignments:

@@ -3,13 +3,20 @@
 Activity items are ordinary domain items (a ledger entry, a completion…); their `type` says which
 webhook scope they belong to. The message id is derived from the stream record and the hook, so a
 replayed record yields the same `webhook-id` and receivers can recognise a repeat.
+
+Each message is queued once: `fan_out` reads the messages' delivery records first (one consistent
+BatchGetItem) and queues only those that have none, then writes their records (`records.queued_item`,
+conditional on not existing). The record is written after the message is queued, so a crash in between
+loses nothing: the replayed record finds no record and queues the message again, and the delivery function
+drops the copy that arrives after the message was delivered.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from typing import Any
 
 from questline import clock
@@ -17,6 +24,8 @@ from questline.aws import client
 from questline.settings import get_settings
 from questline.storage import get_table, keys
 from questline.storage.keys import GSI1PK, GSI1SK, PK, SK
+from questline.storage.table import ConditionFailed, not_exists
+from questline.webhooks import records
 
 # Item type -> webhook scope (claimr's scopes: VENDOR-NOTES.md).
 SCOPE_BY_TYPE: dict[str, str] = {
@@ -34,14 +43,14 @@ def public_view(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in _INTERNAL and not k.startswith("_")}
 
 
-def hooks_for(entity_id: str, scope: str) -> list[dict[str, Any]]:
+def hooks_for(entity_id: str, scope: str | None) -> list[dict[str, Any]]:
+    """The entity's hooks of one scope (of every scope for None)."""
     table = get_table()
+    prefix = keys.webhook_scope_prefix(scope) if scope else keys.WEBHOOK_PREFIX
     hooks: list[dict[str, Any]] = []
     start = None
     while True:
-        page = table.query(
-            keys.entity_partition(entity_id), begins_with=keys.webhook_scope_prefix(scope), start_key=start
-        )
+        page = table.query(keys.entity_partition(entity_id), begins_with=prefix, start_key=start)
         hooks.extend(page.items)
         if page.last_key is None:
             return hooks
@@ -51,12 +60,15 @@ def hooks_for(entity_id: str, scope: str) -> list[dict[str, Any]]:
 def build_message(source_id: str, item: Mapping[str, Any], hook: Mapping[str, Any]) -> dict[str, Any]:
     scope = SCOPE_BY_TYPE[str(item["type"])]
     digest = hashlib.sha256(f"{source_id}:{hook['hook_id']}".encode()).hexdigest()[:32]
+    now = clock.iso()
     return {
         "message_id": f"msg_{digest}",
         "entity_id": item["entity_id"],
         "scope": scope,
         "hook_id": hook["hook_id"],
-        "payload": {"type": scope, "timestamp": clock.iso(), "data": public_view(item)},
+        "generation": 1,
+        "created_at": now,
+        "payload": {"type": scope, "timestamp": now, "data": public_view(item)},
     }
 
 
@@ -72,9 +84,33 @@ def messages_for(source_id: str, item: Mapping[str, Any]) -> list[dict[str, Any]
     ]
 
 
-def enqueue(messages: Iterable[dict[str, Any]]) -> None:
-    """Send messages to the webhook queue, ten per call; a message SQS refuses raises, so the stream
-    record is retried."""
+def fan_out(source_id: str, item: Mapping[str, Any]) -> int:
+    """Queue the messages of one inserted item that were not queued before; returns how many."""
+    messages = messages_for(source_id, item)
+    if not messages:
+        return 0
+    table = get_table()
+    known = {
+        str(record["message_id"])
+        for record in table.batch_get([records.key_of(m) for m in messages], consistent=True)
+    }
+
+    def record(sent: list[dict[str, Any]]) -> None:
+        for message in sent:
+            # ConditionFailed: the delivery function recorded an attempt first, so the record is there.
+            with suppress(ConditionFailed):
+                table.put(records.queued_item(message), condition=not_exists())
+
+    fresh = [m for m in messages if m["message_id"] not in known]
+    enqueue(fresh, then=record)
+    return len(fresh)
+
+
+def enqueue(
+    messages: Iterable[dict[str, Any]], *, then: Callable[[list[dict[str, Any]]], None] | None = None
+) -> None:
+    """Send messages to the webhook queue, ten per call, calling `then` with each call's accepted
+    messages; a message SQS refuses raises (after `then`), so the stream record or request is retried."""
     batch = list(messages)
     sqs = client("sqs")
     queue_url = get_settings().webhook_queue_url
@@ -84,5 +120,8 @@ def enqueue(messages: Iterable[dict[str, Any]]) -> None:
             QueueUrl=queue_url,
             Entries=[{"Id": str(i), "MessageBody": json.dumps(m, default=str)} for i, m in enumerate(chunk)],
         )
-        if response.get("Failed"):
-            raise RuntimeError(f"{len(response['Failed'])} webhook message(s) were not queued")
+        failed = {str(f["Id"]) for f in response.get("Failed") or []}
+        if then is not None:
+            then([m for i, m in enumerate(chunk) if str(i) not in failed])
+        if failed:
+            raise RuntimeError(f"{len(failed)} webhook message(s) were not queued")
