@@ -55,6 +55,7 @@ bench: $(VENV)/.installed ## Run the benchmarks (DynamoDB Local); results in ben
 	$(PY) -m bench.coldstart
 	$(PY) -m bench.ingest
 	$(PY) -m bench.ledger
+	$(PY) -m bench.leaderboard
 	$(PY) -m bench.webhooks
 
 openapi: $(VENV)/.installed ## Regenerate the merged OpenAPI document (functions/platform/openapi.json)

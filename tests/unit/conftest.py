@@ -52,6 +52,7 @@ class Aws:
     operator_key: str
     values: dict[str, str] = field(default_factory=dict)
     monkeypatch: pytest.MonkeyPatch | None = None
+    stream_batches: list[list[dict[str, Any]]] = field(default_factory=list)
 
     @property
     def table_name(self) -> str:
@@ -90,7 +91,7 @@ class Aws:
     def pump_stream(self, *, max_rounds: int = 10) -> int:
         """Feed the table's stream (moto's) to the stream function as its event source mapping would:
         the template's filters, batches of its batch size, until nothing new arrives. Returns the number
-        of records delivered."""
+        of records delivered; every batch delivered is kept in `stream_batches` (to replay them)."""
         from local.esm import _as_lambda_record
         from local.filters import matches_any
 
@@ -123,7 +124,9 @@ class Aws:
             if not batch:
                 break
             for start in range(0, len(batch), source.batch_size):
-                result = self.invoke("StreamFunction", {"Records": batch[start : start + source.batch_size]})
+                records = batch[start : start + source.batch_size]
+                self.stream_batches.append(records)
+                result = self.invoke("StreamFunction", {"Records": records})
                 assert result == {"batchItemFailures": []}, result
             delivered += len(batch)
         return delivered

@@ -294,3 +294,45 @@ def test_another_tenants_key_never_reads_this_board(aws: Aws, board: list[str]) 
     other = create_enabled_entity("Other").secret_key.plain
     status, body = call(aws, "GET", "/leaderboard", key=other, query=f"pid={P}")
     assert status == 404 and "leaderboard" not in str(body.get("data", ""))
+
+
+def test_replaying_the_stream_changes_no_board_statistics_or_deliveries(
+    aws: Aws, live_campaign: dict[str, Any]
+) -> None:
+    from tests.unit.test_webhooks import delivery_records, queued, register_hook
+
+    register_hook(aws.values["ENTITY_ID"], "https://93.184.216.34/hook", hook_id="rewards")
+    for n in range(4):
+        named(aws, f"u{n}")
+        reward(aws, f"u{n}", 40 * (n + 1), f"r{n}")
+    reward(aws, "u0", 500, "late")  # u0 moves from the bottom to the top
+    aws.pump_stream()
+
+    def observed() -> tuple[Any, ...]:
+        board = call(aws, "GET", "/leaderboard", query=q("u1"))[1]["data"]
+        stats = call(aws, "GET", "/campaign/stats", query=f"pid={P}")[1]["data"]
+        stored = sorted(
+            (str(i["type"]), str(i["PK"]), str(i["SK"]), repr(sorted(i.items())))
+            for i in aws.table_items()
+            if i["type"]
+            in {"board_node", "stats_projection", "campaign_stats", "campaign_day", "webhook_delivery"}
+        )
+        return board, stats, stored, sorted(m["message_id"] for m in queued(aws))
+
+    before = observed()
+    batches = list(aws.stream_batches)
+    for records in batches * 2:  # the whole stream, replayed twice
+        assert aws.invoke("StreamFunction", {"Records": records}) == {"batchItemFailures": []}
+
+    assert observed() == before
+    board, stats, stored, messages = before
+    assert {row[0] for row in stored} == {
+        "board_node",
+        "stats_projection",
+        "campaign_stats",
+        "campaign_day",
+        "webhook_delivery",
+    }
+    assert [(e["rank"], e["score"]) for e in board["leaderboard"]] == [(1, 540), (2, 160), (3, 120), (4, 80)]
+    assert board["rank"] == 4 and stats["total_users"] == 4 and stats["total_points"] == 900
+    assert len(messages) == 5 == len(delivery_records(aws))  # one message per ledger entry, each once
