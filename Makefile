@@ -51,12 +51,17 @@ typecheck: $(VENV)/.installed ## mypy (strict) on the core layer and on each fun
 		echo "mypy $$function"; MYPYPATH=layers/core:$$function $(VENV)/bin/mypy $$function || exit 1; \
 	done
 
-bench: $(VENV)/.installed ## Run the benchmarks (DynamoDB Local); results in bench/results/
+$(VENV)/.bench-installed: $(VENV)/.installed requirements/bench.txt
+	$(PY) -m pip install --quiet -r requirements/bench.txt
+	@touch $@
+
+bench: $(VENV)/.bench-installed ## Run the benchmarks (DynamoDB Local); bench/REPORT.md and bench/results/
 	$(PY) -m bench.coldstart
 	$(PY) -m bench.ingest
 	$(PY) -m bench.ledger
 	$(PY) -m bench.leaderboard
 	$(PY) -m bench.webhooks
+	$(PY) -m bench.report
 
 openapi: $(VENV)/.installed ## Regenerate the merged OpenAPI document (functions/platform/openapi.json)
 	$(PY) -m local openapi --write

@@ -2,7 +2,7 @@
 through the local stack over HTTP, against counting the entries above the user with `Select=COUNT` on the
 same board in the same run; and how many balance changes per second the stream's projection applies.
 
-    python -m bench.leaderboard [--sizes 10000,100000] [--samples 5] [--changes 1000]
+    python -m bench.leaderboard [--sizes 1000,10000,100000] [--samples 5] [--changes 1000]
 
 Each board is a campaign created through the Entity API; its entries are bulk-loaded into the table exactly
 as the stream writes them (the projection items on GSI2 and the count tree's nodes), then a handful of real
@@ -383,7 +383,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000", help="board sizes, comma-separated")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="board sizes, comma-separated")
     parser.add_argument("--samples", type=int, default=5)
     parser.add_argument("--changes", type=int, default=1000, help="balance changes per throughput run")
     args = parser.parse_args()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from local.template import ROOT, Template, load_template
 
@@ -31,6 +32,31 @@ def test_queues_have_dead_letter_queues_and_long_enough_visibility() -> None:
         "Fn::GetAtt": ["WebhookDeadLetterQueue", "Arn"]
     }
     assert webhook["VisibilityTimeout"] >= 6 * delivery_timeout
+
+
+def test_alarms_watch_the_dead_letter_queues_errors_and_throttles() -> None:
+    resources = load_template()["Resources"]
+    alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+
+    def resource(value: Any) -> str:
+        """The logical id a dimension value refers to ({"Ref": id} or {"Fn::GetAtt": [id, attribute]})."""
+        target = next(iter(value.values()))
+        return str(target[0] if isinstance(target, list) else target)
+
+    def watched(alarm: dict[str, Any]) -> set[tuple[str, str]]:
+        """(metric, the resource it is about) of an alarm, plain or metric math."""
+        stats = [m["MetricStat"]["Metric"] for m in alarm.get("Metrics", []) if "MetricStat" in m]
+        plain = [alarm] if "MetricName" in alarm else []
+        return {(str(m["MetricName"]), resource(m["Dimensions"][0]["Value"])) for m in [*plain, *stats]}
+
+    covered = set().union(*(watched(a) for a in alarms.values()))
+    for queue in ("WebhookDeadLetterQueue", "StreamFailureQueue"):
+        assert ("ApproximateNumberOfMessagesVisible", queue) in covered
+    for function in ("StreamFunction", "WebhookDeliveryFunction"):
+        assert {("Errors", function), ("Throttles", function)} <= covered
+    assert ("5xx", "HttpApi") in covered  # API functions: errors, timeouts and throttles surface as 5xx
+    assert {("ReadThrottleEvents", "Table"), ("WriteThrottleEvents", "Table")} <= covered
+    assert all(a["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms.values())
 
 
 def test_every_event_source_reports_partial_batch_failures() -> None:

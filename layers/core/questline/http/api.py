@@ -42,7 +42,14 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from questline.auth import AuthPolicy, Principal, authenticate
 from questline.auth.principal import CredentialKind
-from questline.errors import NotFound, QuestlineError, Unauthorized, UnknownCredential, UnsupportedMediaType
+from questline.errors import (
+    NotFound,
+    QuestlineError,
+    Retryable,
+    Unauthorized,
+    UnknownCredential,
+    UnsupportedMediaType,
+)
 from questline.http.body import prepare_json_body, raw_body
 from questline.http.envelopes import Family, validation_error
 from questline.observability import instrument, logger
@@ -94,11 +101,17 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 """Inject the authenticated caller into a route handler: `def route(..., caller: CurrentPrincipal)`."""
 
 
-class Routes:
-    """The routes of one resource. Each declares the credentials it accepts."""
+ErrorKinds = tuple[type[QuestlineError], ...]
 
-    def __init__(self, *, tag: str) -> None:
+
+class Routes:
+    """The routes of one resource. Each declares the credentials it accepts and the domain errors it may
+    answer (`errors=`, added to the resource's own), so the OpenAPI document lists every status it sends."""
+
+    def __init__(self, *, tag: str, errors: ErrorKinds = ()) -> None:
         self.tag = tag
+        self.errors = errors
+        self.route_errors: dict[str, ErrorKinds] = {}
         self.policies: dict[str, AuthPolicy] = {}
         self.routers: dict[str, Router] = {}  # one per route, so each joins the resolver on its own
         self.empty_success: dict[str, tuple[int, str]] = {}
@@ -107,6 +120,7 @@ class Routes:
         """`empty=(status, description)`: a success without a body (Parcelvoy's 204, Endu's 200)."""
         route_key = f"{method} {path}"
         self.policies[route_key] = auth
+        self.route_errors[route_key] = self.errors + tuple(kwargs.pop("errors", ()))
         empty = kwargs.pop("empty", None)
         if empty is not None:
             self.empty_success[route_key] = empty
@@ -144,11 +158,13 @@ class Api:
             enable_validation=True, response_validation_error_http_code=500
         )
         self.policies: dict[str, AuthPolicy] = {}
+        self.route_errors: dict[str, ErrorKinds] = {}
         self.empty_success: dict[str, tuple[int, str]] = {}
         self.json_responses = json_responses
         self._pending: dict[str, Router] = {}  # routes not yet given to the resolver
         for group in routes:
             self.policies.update(group.policies)
+            self.route_errors.update(group.route_errors)
             self.empty_success.update(group.empty_success)
             self._pending.update(group.routers)
         self.resolver.exception_handler(QuestlineError)(self._domain_error)
@@ -191,7 +207,7 @@ class Api:
             self.resolver.clear_context()
         status = int(response.get("statusCode", 200))
         if settings.expose_capacity:
-            response.setdefault("headers", {})[CAPACITY_HEADER] = tally.header()
+            response.setdefault("headers", {})[CAPACITY_HEADER] = tally.header(time.perf_counter() - started)
         logger.info(
             "request",
             extra={
@@ -237,9 +253,13 @@ class Api:
             schemas.pop(name, None)
         for path, operations in document.get("paths", {}).items():
             for method, operation in operations.items():
-                policy = self.policies.get(f"{method.upper()} {path}")
+                route_key = f"{method.upper()} {path}"
+                policy = self.policies.get(route_key)
+                if policy is not None and not policy.is_public:
+                    # Which kinds of credential the route accepts; `security` says only how they travel.
+                    operation["x-questline-credentials"] = sorted(kind.value for kind in policy.accepts)
                 responses = operation.setdefault("responses", {})
-                empty = self.empty_success.get(f"{method.upper()} {path}")
+                empty = self.empty_success.get(route_key)
                 if empty is not None:
                     responses.pop("200", None)
                     responses[str(empty[0])] = {"description": empty[1]}
@@ -249,26 +269,33 @@ class Api:
                         "Response Validation Error",
                     ):
                         del responses[generic]
-                statuses = {
-                    family.validation_status: "The request is not valid (the message names the field)"
-                }
-                if policy is not None and not policy.is_public:
-                    statuses[family.status_of(Unauthorized("-"))] = "No valid credential for this route"
-                    statuses.setdefault(
-                        family.status_of(UnknownCredential("-")), "The credential matches nothing"
-                    )
-                    statuses[403] = "The credential may not do this"
-                if "{" in path:
-                    statuses.setdefault(404, "Nothing exists at this path")
-                if method in ("post", "put", "patch", "delete"):
-                    statuses[413] = "The body is larger than the limit"
-                    statuses[415] = "The body is not JSON"
-                statuses[500] = "Unexpected error"
-                for status, description in statuses.items():
+                for status, description in self._error_statuses(method, path, policy).items():
                     responses.setdefault(
                         str(status),
                         {"description": description, "content": {"application/json": {"schema": reference}}},
                     )
+
+    def _error_statuses(self, method: str, path: str, policy: AuthPolicy | None) -> dict[int, str]:
+        """Every error status the route may answer, with what it means."""
+        family = self.family
+        statuses = {family.validation_status: "The request is not valid (the message names the field)"}
+        guarded = policy is not None and not policy.is_public
+        if guarded:
+            statuses[family.status_of(Unauthorized("-"))] = "No valid credential for this route"
+            statuses.setdefault(family.status_of(UnknownCredential("-")), "The credential matches nothing")
+            statuses[403] = "The credential may not do this"
+        if "{" in path:
+            statuses.setdefault(404, "Nothing exists at this path")
+        for kind in self.route_errors.get(f"{method.upper()} {path}", ()):
+            description = (kind.__doc__ or kind.code).strip().splitlines()[0]
+            statuses.setdefault(family.status_of(kind("-")), description)
+        if guarded:  # every credential is looked up in the table, which may be throttled
+            statuses.setdefault(503, (Retryable.__doc__ or "").strip())
+        if method in ("post", "put", "patch", "delete"):
+            statuses[413] = "The body is larger than the limit"
+            statuses[415] = "The body is not JSON"
+        statuses[500] = "Unexpected error"
+        return statuses
 
     # exception handlers (inside the resolver)
 

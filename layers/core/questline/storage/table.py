@@ -487,12 +487,14 @@ class Table:
         from botocore.exceptions import ClientError
 
         request["ReturnConsumedCapacity"] = "TOTAL"
+        started = time.perf_counter()
         try:
             response: dict[str, Any] = method(**request)
         except ClientError as error:
-            capacity.record(kind, None)
+            capacity.record(kind, None, time.perf_counter() - started)
             raise _translate(error) from error
-        capacity.record(kind, response.get("ConsumedCapacity"))
+        items = len(request.get("TransactItems", ())) if kind == "transaction" else 0
+        capacity.record(kind, response.get("ConsumedCapacity"), time.perf_counter() - started, items)
         return response
 
 
