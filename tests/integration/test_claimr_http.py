@@ -298,3 +298,57 @@ def test_an_admin_manages_campaigns_and_other_tenants_cannot(api: Api, other_ent
     assert pid in {c["pid"] for c in listed.json()["data"]}
     assert intruder.status_code == 403
     assert their_view.status_code == 404
+
+
+def test_the_leaderboard_is_kept_by_the_stream(api: Api) -> None:
+    entity, pid = api.state["entity_id"], fresh("board")
+    owner = api.bearer(api.state["secret_key"])
+    path = f"/api/entities/{entity}/campaigns/{pid}"
+    assert api.request("PUT", path, json={"name": "Board"}, headers=owner).status_code == 200
+    assert api.post(f"{path}/publish", headers=owner).status_code == 200
+    players = [fresh("player") for _ in range(5)]
+    widget = ok(claimr(api, "GET", "/token", params={"account": players[1], "platform": "discord"}))
+    for n, (player, xp) in enumerate(zip(players, (30, 50, 10, 40, 20), strict=True)):
+        reward = {"account": player, "platform": "discord", "pid": pid, "id": f"r{n}", "xp": xp}
+        ok(claimr(api, "POST", "/user/reward", json=reward))
+    # the third player overtakes everybody with a second reward
+    ok(
+        claimr(
+            api,
+            "POST",
+            "/user/reward",
+            json={"account": players[2], "platform": "discord", "pid": pid, "id": "late", "xp": 60},
+        )
+    )
+
+    def settled() -> Any:
+        board = ok(claimr(api, "GET", "/leaderboard", params={"pid": pid}))["data"]
+        return board if [e["score"] for e in board["leaderboard"]] == [70, 50, 40, 30, 20] else None
+
+    board = eventually(settled)
+    mine = ok(
+        claimr(api, "GET", "/leaderboard", params={"pid": pid, "account": players[0], "platform": "discord"})
+    )["data"]
+    around = ok(
+        claimr(
+            api,
+            "GET",
+            "/leaderboard",
+            params={"pid": pid, "account": players[3], "platform": "discord", "around": 1},
+        )
+    )["data"]
+    first = ok(claimr(api, "GET", "/leaderboard", params={"pid": pid, "limit": 2}))["data"]
+    rest = ok(claimr(api, "GET", "/leaderboard", params={"pid": pid, "limit": 10, "after": first["next"]}))
+    as_widget = api.get(
+        "/leaderboard",
+        params={"pid": pid, "account": players[1], "platform": "discord"},
+        headers=api.bearer(widget["data"]["token"]),
+    )
+
+    assert board["live"] is True and board["total"] == 5
+    assert [e["rank"] for e in board["leaderboard"]] == [1, 2, 3, 4, 5]
+    assert mine["rank"] == 4 and mine["total"] == 5
+    assert [(e["rank"], e["score"]) for e in around["leaderboard"]] == [(2, 50), (3, 40), (4, 30)]
+    assert [e["rank"] for e in first["leaderboard"] + rest["data"]["leaderboard"]] == [1, 2, 3, 4, 5]
+    assert rest["data"]["next"] is None
+    assert as_widget.status_code == 200 and as_widget.json()["data"]["rank"] == 2
