@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import statistics
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +44,25 @@ def write_results(name: str, result: dict[str, Any], markdown: str) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
     (RESULTS / f"{name}.md").write_text(markdown)
+
+
+@contextmanager
+def local_stack(
+    name: str, *, backend: str = "dynamodb-local", log: Callable[[str], None] | None = None, **options: Any
+) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """A local stack on a free port (DynamoDB Local by default) for one benchmark: (stack, its state)."""
+    from local.stack import LocalStack
+
+    stack = LocalStack(
+        backend=backend,
+        port=0,
+        state_file=None,
+        log=log or (lambda line: None),
+        stack_name=f"bench-{name}",
+        **options,
+    )
+    state = stack.start()
+    try:
+        yield stack, state
+    finally:
+        stack.stop()

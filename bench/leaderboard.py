@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-from bench.common import ROOT, capacity_of, median_capacity, write_results
+from bench.common import ROOT, capacity_of, local_stack, median_capacity, write_results
 
 CAMPAIGN = json.loads(json.loads((ROOT / "events" / "campaign_admin_put.json").read_text())["body"])
 REAL_USERS = 5
@@ -389,18 +389,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from local.provision import aws_client
-    from local.stack import LocalStack
 
-    stack = LocalStack(
-        backend="dynamodb-local",
-        port=0,
-        state_file=None,
-        log=lambda line: None,
-        max_workers=1,
-        stack_name="bench-leaderboard",
-    )
-    state = stack.start()
-    try:
+    with local_stack("leaderboard", max_workers=1) as (stack, state):
         api = Api(state["api_url"], state)
         client = aws_client("dynamodb", stack.endpoints["dynamodb"])
         table = str(stack.template.physical["Table"]["Ref"])
@@ -411,8 +401,6 @@ def main() -> int:
                 print(json.dumps(boards[-1]["reads"]), flush=True)
             api.create_campaign("bench_stream")
             stream = stream_throughput(state["entity_id"], "bench_stream", args.changes)
-    finally:
-        stack.stop()
     result = {"samples": args.samples, "boards": boards, "stream": stream}
     text = markdown(result)
     write_results("leaderboard", result, text)

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from bench.common import capacity_of, median_capacity, write_results
+from bench.common import capacity_of, local_stack, median_capacity, write_results
 
 PID = "campaign_abc123"  # the local stack's demo campaign (DESIGN.md §4)
 
@@ -138,22 +138,14 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=5)
     args = parser.parse_args()
 
-    from local.stack import LocalStack
-
     stream_log: list[str] = []
 
     def log(line: str) -> None:
         if line.startswith("[Stream]"):
             stream_log.append(line)
 
-    stack = LocalStack(
-        backend="dynamodb-local", port=0, state_file=None, log=log, max_workers=1, stack_name="bench-ledger"
-    )
-    state = stack.start()
-    try:
+    with local_stack("ledger", log=log, max_workers=1) as (_, state):
         capacity = measure(state["api_url"], state, args.samples, stream_log)
-    finally:
-        stack.stop()
     result = {"samples": args.samples, "capacity": capacity}
     text = markdown(result)
     write_results("ledger", result, text)

@@ -23,7 +23,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from bench.common import write_results
+from bench.common import local_stack, write_results
 
 PID = "campaign_abc123"  # the local stack's demo campaign
 WARM_UP = 5
@@ -129,23 +129,10 @@ def main() -> int:
     parser.add_argument("--backends", nargs="+", default=["moto", "dynamodb-local"])
     args = parser.parse_args()
 
-    from local.stack import LocalStack
-
     backends = {}
     for backend in args.backends:
-        stack = LocalStack(
-            backend=backend,
-            port=0,
-            state_file=None,
-            log=lambda line: None,
-            function_logs=False,
-            stack_name=f"bench-webhooks-{backend}",
-        )
-        state = stack.start()
-        try:
+        with local_stack(f"webhooks-{backend}", backend=backend, function_logs=False) as (_, state):
             backends[backend] = summary(measure(state["api_url"], state, args.count))
-        finally:
-            stack.stop()
     result = {"count": args.count, "backends": backends}
     text = markdown(result)
     write_results("webhooks", result, text)
