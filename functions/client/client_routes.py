@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from client_models import AliasIn, DeviceIn, EventIn, Traits
 
 from questline.auth import ANY_ENTITY_KEY
@@ -105,7 +105,19 @@ def register_device(body: DeviceIn, caller: CurrentPrincipal) -> Response[str]:
     empty=(204, "Success, no body"),
     summary="Track events (creates users; `user` traits first)",
 )
-def track_events(body: Annotated[list[EventIn], Body()], caller: CurrentPrincipal) -> Response[str]:
+def track_events(
+    body: Annotated[list[EventIn], Body()],
+    caller: CurrentPrincipal,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=1,
+            max_length=128,
+            pattern=r"^[!-~]+$",
+            description="ours: the same key again records none of the batch's events twice (a safe retry)",
+        ),
+    ] = None,
+) -> Response[str]:
     if not body:
         raise BadRequest("send an array of at least one event", field="body")
     if len(body) > MAX_EVENTS:
@@ -116,7 +128,12 @@ def track_events(body: Annotated[list[EventIn], Body()], caller: CurrentPrincipa
         data = event.data if event.data is not None else event.properties or {}
         check_client_value(data, f"{index}.data")
         profile = _profile(event.user) if event.user else None
-        log = LogInput(source="parcelvoy", event_key=event.name, name=event.name, data=data)
+        # With an Idempotency-Key, each event is written once per (key, position): a retry of a batch that
+        # failed half way writes only what is missing.
+        unique = f"batch:{idempotency_key}:{index}" if idempotency_key else None
+        log = LogInput(
+            source="parcelvoy", event_key=event.name, name=event.name, data=data, unique_key=unique
+        )
         batch.append(Ingested(ids, log, profile=profile, traits=event.user.data if event.user else None))
     ingest(str(caller.entity_id), batch)
     return _done()

@@ -201,6 +201,42 @@ def test_a_batch_of_events_for_one_user_resolves_once_and_writes_in_batches(
     assert len([i for i in aws.table_items() if i["type"] == "event_log"]) == 100
 
 
+def test_a_batch_with_an_idempotency_key_is_recorded_once_however_often_it_is_sent(
+    aws: Aws, entity: dict[str, str]
+) -> None:
+    def send(key: str, names: list[str]) -> int:
+        response = aws.invoke(
+            F,
+            api_event(
+                "POST",
+                "/api/client/events",
+                body=[{"external_id": "retrier", "name": name} for name in names],
+                headers={"authorization": f"Bearer {entity['PUBLIC_KEY']}", "idempotency-key": key},
+            ),
+        )
+        return int(response["statusCode"])
+
+    def logs() -> list[str]:
+        return sorted(str(i["name"]) for i in aws.table_items() if i["type"] == "event_log")
+
+    assert send("batch-1", ["a", "b", "a"]) == 204
+    assert send("batch-1", ["a", "b", "a"]) == 204  # the client's retry
+    assert logs() == ["a", "a", "b"]
+    assert send("batch-2", ["a", "b", "a"]) == 204  # another batch, the same events: counted again
+    assert logs() == ["a", "a", "a", "a", "b", "b"]
+    bad = aws.invoke(
+        F,
+        api_event(
+            "POST",
+            "/api/client/events",
+            body=[{"external_id": "retrier", "name": "c"}],
+            headers={"authorization": f"Bearer {entity['PUBLIC_KEY']}", "idempotency-key": "x" * 129},
+        ),
+    )
+    assert bad["statusCode"] == 422 and "idempotency-key" in bad["body"]  # Parcelvoy's validation status
+    assert logs() == ["a", "a", "a", "a", "b", "b"]
+
+
 def test_devices_are_matched_by_id_or_by_their_token(aws: Aws, entity: dict[str, str]) -> None:
     base = {"external_id": "u", "os": "iOS", "model": "iPhone", "app_build": "1", "app_version": "1.0"}
     pv(aws, "/api/client/devices", {**base, "device_id": "d1", "token": "tok"})
