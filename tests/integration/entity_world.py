@@ -64,14 +64,36 @@ def new_key(api: Api, user: User, entity_id: str, kind: str) -> tuple[str, str]:
 
 def new_tenant(api: Api, label: str) -> Tenant:
     unique = secrets.token_hex(4)
-    owner, admin = new_user(api, f"{label} owner"), new_user(api, f"{label} admin")
+    owner = new_user(api, f"{label} owner")
     name = f"{label} entity {unique}"
     alias = f"{label.lower()}-{unique}"
     entity_id = new_entity(api, owner, name, entityURLAlias=alias)
+    return furnish_tenant(api, label, entity_id, owner, name=name, alias=alias)
+
+
+def furnish_tenant(
+    api: Api,
+    label: str,
+    entity_id: str,
+    owner: User,
+    *,
+    name: str,
+    alias: str,
+    secret_key: str | None = None,
+    public_key: str | None = None,
+) -> Tenant:
+    """An existing entity made a `Tenant`: an admin, a claimed custom id, and its keys (made here unless
+    given, such as the local stack's seeded ones)."""
+    unique = secrets.token_hex(4)
+    admin = new_user(api, f"{label} admin")
     added = api.post(f"/api/entities/{entity_id}/admins", headers=owner.headers, json={"email": admin.email})
     assert added.status_code == 200, added.text
-    secret_id, secret = new_key(api, owner, entity_id, "sk")
-    _, public = new_key(api, owner, entity_id, "pk")
+    if secret_key is None:
+        secret_id, secret_key = new_key(api, owner, entity_id, "sk")
+    else:
+        secret_id = key_id_of(api, owner, entity_id, secret_key)
+    if public_key is None:
+        _, public_key = new_key(api, owner, entity_id, "pk")
     custom_id = f"guild-{unique}"
     claimed = api.post(
         f"/api/entities/{entity_id}/custom-ids",
@@ -83,4 +105,13 @@ def new_tenant(api: Api, label: str) -> Tenant:
         },
     )
     assert claimed.status_code == 201, claimed.text
-    return Tenant(entity_id, name, alias, owner, admin, secret, secret_id, public, custom_id)
+    return Tenant(entity_id, name, alias, owner, admin, secret_key, secret_id, public_key, custom_id)
+
+
+def key_id_of(api: Api, user: User, entity_id: str, key: str) -> str:
+    """The id of one of the entity's keys, found by its masked form in the key list."""
+    prefix, _, rest = key.partition("_")
+    masked = f"{prefix}_{rest[:4]}…{rest[-4:]}"
+    listed = api.get(f"/api/entities/{entity_id}/keys", headers=user.headers)
+    assert listed.status_code == 200, listed.text
+    return next(str(k["keyId"]) for k in listed.json()["data"] if k["maskedKey"] == masked)

@@ -1,5 +1,9 @@
 """Request bodies, checked before any route code sees them: size (413), encoding and JSON (400), content
-type (415). Whatever a client sends, malformed input ends here as a 4xx, never as a 5xx further in."""
+type (415). Whatever a client sends, malformed input ends here as a 4xx, never as a 5xx further in.
+
+UTF-8 is checked twice: the bytes must decode, and the JSON must not spell a lone surrogate as an escape
+(`"\\ud800"` is valid JSON text but no Unicode character; stored, it is text DynamoDB and every client
+reading it back would choke on)."""
 
 from __future__ import annotations
 
@@ -59,6 +63,9 @@ def prepare_json_body(event: dict[str, Any], raw: bytes | None) -> dict[str, Any
         ) from error
     if _depth(parsed) > MAX_JSON_DEPTH:
         raise BadRequest(f"the body is nested more than {MAX_JSON_DEPTH} levels deep", field="body")
+    # Only a \uD800-\uDFFF escape can make a lone surrogate: most bodies skip the walk.
+    if ("\\ud" in text or "\\uD" in text) and not _all_unicode(parsed):
+        raise BadRequest("the body holds a \\u escape that is not a Unicode character", field="body")
     headers["content-type"] = "application/json"
     return {**event, "body": text, "isBase64Encoded": False, "headers": headers}
 
@@ -86,3 +93,21 @@ def _depth(value: Any) -> int:
             deepest = max(deepest, depth)
             stack.extend((v, depth + 1) for v in current)
     return deepest
+
+
+def _all_unicode(value: Any) -> bool:
+    """False when a string (or key) holds a lone surrogate, which UTF-8 cannot encode."""
+    stack: list[Any] = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            try:
+                current.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(current, dict):
+            stack.extend(current.keys())
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return True
