@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field, StrictInt
 from questline.auth import OPERATOR, SECRET_KEY
 from questline.auth.policy import PLATFORM_USER
 from questline.campaigns import admin
+from questline.errors import Conflict
 from questline.http import CurrentPrincipal, Routes
 from questline.http.models import ApiModel, QuestOk
 
@@ -79,8 +80,10 @@ def list_campaigns(entityId: EntityId, caller: CurrentPrincipal) -> QuestOk[list
 
 @routes.post(
     "/api/entities/{entityId}/campaigns/{pid}/codes",
+    errors=(Conflict,),
     auth=MANAGERS,
     summary="Create invite codes: a list, or count + prefix; each with max_uses",
+    status_code=201,
 )
 def create_codes(
     entityId: EntityId,

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
 from questline.auth.policy import WIDGET_TOKEN
-from questline.errors import BadRequest, NotFound
+from questline.errors import BadRequest, Conflict, NotFound, RuleViolation
 from questline.http import CurrentPrincipal, Routes
 from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
@@ -23,7 +23,7 @@ else:
     stats = lazy_import("questline.campaigns.stats")
     leaderboard = lazy_import("questline.campaigns.leaderboard")
 
-routes = Routes(tag="claimr campaigns")
+routes = Routes(tag="claimr campaigns", errors=(NotFound,))
 PidQ = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 EnvQ = Annotated[str | None, Query(max_length=16)]
 
@@ -59,7 +59,15 @@ def get_code(
     )
 
 
-@routes.post("/code", auth=SECRET_KEY, summary="Assign an invite code to a wallet (registers the user)")
+@routes.post(
+    "/code",
+    errors=(
+        Conflict,
+        RuleViolation,
+    ),
+    auth=SECRET_KEY,
+    summary="Assign an invite code to a wallet (registers the user)",
+)
 def post_code(body: models.InviteCodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]:
     entity_id = str(caller.entity_id)
     claimr.campaign_of(entity_id, body.pid)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
+from questline.errors import Conflict, NotFound, RuleViolation
 from questline.http import CurrentPrincipal, Routes
 from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk, Success
@@ -19,7 +20,7 @@ else:
     models = lazy_import("questline.webhooks.api_models")
     hooks = lazy_import("questline.webhooks.hooks")
 
-routes = Routes(tag="claimr webhooks")
+routes = Routes(tag="claimr webhooks", errors=(NotFound,))
 
 
 @routes.post("/hook", auth=SECRET_KEY, summary="Register a webhook (or replace it: same scope and hook_id)")
@@ -57,7 +58,15 @@ def list_deliveries(
     return QuestOk(data=models.DeliveryPage.model_validate(page))
 
 
-@routes.post("/hook/redeliver", auth=SECRET_KEY, summary="Queue a delivered, dead or pending message again")
+@routes.post(
+    "/hook/redeliver",
+    errors=(
+        Conflict,
+        RuleViolation,
+    ),
+    auth=SECRET_KEY,
+    summary="Queue a delivered, dead or pending message again",
+)
 def redeliver(body: models.RedeliverIn, caller: CurrentPrincipal) -> QuestOk[models.Delivery]:
     delivery = hooks.redeliver(str(caller.entity_id), body.message_id)
     return QuestOk(data=models.Delivery.model_validate(delivery))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
-from questline.errors import NotFound
+from questline.errors import NotFound, RuleViolation
 from questline.http import CurrentPrincipal, Routes
 from questline.http.lazy import lazy_import
 from questline.http.models import ApiModel
@@ -20,7 +20,7 @@ else:
     models = lazy_import("questline.campaigns.api_models")
     claimr = lazy_import("questline.campaigns.claimr")
 
-routes = Routes(tag="claimr tasks")
+routes = Routes(tag="claimr tasks", errors=(NotFound,))
 
 
 class EventsOut(ApiModel):
@@ -30,6 +30,7 @@ class EventsOut(ApiModel):
 
 @routes.post(
     "/action/value",
+    errors=(RuleViolation,),
     auth=SECRET_KEY,
     summary="Set a number_value task's value, or report an api_call task done",
 )

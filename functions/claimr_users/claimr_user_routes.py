@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
 from questline.auth.policy import WIDGET_TOKEN
-from questline.errors import BadRequest
+from questline.errors import BadRequest, Conflict, NotFound, RuleViolation
 from questline.http import CurrentPrincipal, Routes
 from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
@@ -20,7 +20,7 @@ else:
     models = lazy_import("questline.campaigns.api_models")
     claimr = lazy_import("questline.campaigns.claimr")
 
-routes = Routes(tag="claimr users")
+routes = Routes(tag="claimr users", errors=(NotFound,))
 
 AccountQ = Annotated[str | None, Query(min_length=1, max_length=256)]
 PlatformQ = Annotated[str | None, Query(min_length=1, max_length=64)]
@@ -53,7 +53,12 @@ def get_token(
     return QuestOk(data={"token": claimr.user_token(str(caller.entity_id), account, platform, name)})
 
 
-@routes.get("/user/ref_id", auth=OWN_READ, summary="A user's referral id (made on first request)")
+@routes.get(
+    "/user/ref_id",
+    errors=(RuleViolation,),
+    auth=OWN_READ,
+    summary="A user's referral id (made on first request)",
+)
 def get_ref_id(
     caller: CurrentPrincipal, pid: PidQ, account: AccountQ = None, platform: PlatformQ = None
 ) -> QuestOk[dict[str, str]]:
@@ -61,13 +66,23 @@ def get_ref_id(
     return QuestOk(data={"ref_id": claimr.ref_id(str(caller.entity_id), pid, user)})
 
 
-@routes.post("/user/ref_id", auth=SECRET_KEY, summary="Set who referred a user, by the referrer's ref_id")
+@routes.post(
+    "/user/ref_id",
+    errors=(RuleViolation,),
+    auth=SECRET_KEY,
+    summary="Set who referred a user, by the referrer's ref_id",
+)
 def post_ref_id(body: models.RefIdIn, caller: CurrentPrincipal) -> models.ClaimrOk:
     claimr.set_referrer_by_ref_id(str(caller.entity_id), body.pid, body.account, body.platform, body.ref_id)
     return models.ClaimrOk()
 
 
-@routes.post("/user/referrer", auth=SECRET_KEY, summary="Set who referred a user, by the referrer's account")
+@routes.post(
+    "/user/referrer",
+    errors=(RuleViolation,),
+    auth=SECRET_KEY,
+    summary="Set who referred a user, by the referrer's account",
+)
 def post_referrer(body: models.ReferrerIn, caller: CurrentPrincipal) -> models.ClaimrOk:
     claimr.set_referrer(
         str(caller.entity_id), body.pid, body.account, body.platform, body.ref_account, body.ref_platform
@@ -122,7 +137,7 @@ def get_balance(
     return QuestOk(data={"xp": held["xp"], "ref_xp": held["ref_xp"], "ugc_xp": held["ugc_xp"]})
 
 
-@routes.post("/user/reward", auth=SECRET_KEY, summary="Add XP (idempotent by id)")
+@routes.post("/user/reward", errors=(Conflict,), auth=SECRET_KEY, summary="Add XP (idempotent by id)")
 def post_reward(body: models.RewardIn, caller: CurrentPrincipal) -> models.ClaimrOk:
     user = _user(caller, body.account, body.platform, pid=body.pid, create=True)
     claimr.reward(str(caller.entity_id), body.pid, user, body.id, body.xp, env=body.env)
@@ -130,7 +145,13 @@ def post_reward(body: models.RewardIn, caller: CurrentPrincipal) -> models.Claim
 
 
 @routes.post(
-    "/user/withdraw", auth=SECRET_KEY, summary="Take XP (idempotent by id; strict never goes below zero)"
+    "/user/withdraw",
+    errors=(
+        Conflict,
+        RuleViolation,
+    ),
+    auth=SECRET_KEY,
+    summary="Take XP (idempotent by id; strict never goes below zero)",
 )
 def post_withdraw(body: models.WithdrawIn, caller: CurrentPrincipal) -> models.ClaimrOk:
     user = _user(caller, body.account, body.platform, pid=body.pid, create=True)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
+from questline.errors import Conflict, NotFound, RuleViolation
 from questline.http import CurrentPrincipal, Routes
 from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
@@ -19,7 +20,7 @@ else:
     claimr = lazy_import("questline.campaigns.claimr")
     codes = lazy_import("questline.campaigns.codes")
 
-routes = Routes(tag="claimr wallets")
+routes = Routes(tag="claimr wallets", errors=(NotFound,))
 AddressQ = Annotated[str, Query(min_length=1, max_length=256)]
 PidQ = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
@@ -55,7 +56,9 @@ def wallet_referrals(caller: CurrentPrincipal, address: AddressQ, pid: PidQ) -> 
     )
 
 
-@routes.post("/wallet/reward", auth=SECRET_KEY, summary="Add XP to a wallet (idempotent by id)")
+@routes.post(
+    "/wallet/reward", errors=(Conflict,), auth=SECRET_KEY, summary="Add XP to a wallet (idempotent by id)"
+)
 def wallet_reward(body: models.WalletRewardIn, caller: CurrentPrincipal) -> models.ClaimrOk:
     entity_id = str(caller.entity_id)
     claimr.campaign_of(entity_id, body.pid, body.env)
@@ -66,6 +69,10 @@ def wallet_reward(body: models.WalletRewardIn, caller: CurrentPrincipal) -> mode
 
 @routes.post(
     "/wallet/withdraw",
+    errors=(
+        Conflict,
+        RuleViolation,
+    ),
     auth=SECRET_KEY,
     summary="Take XP from a wallet (idempotent by id; strict never below zero)",
 )

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from entity_params import EntityId, KeyId
 
 from questline.auth import OPERATOR, PLATFORM_USER, SECRET_KEY
+from questline.errors import RuleViolation
 from questline.http import CurrentPrincipal, Routes
 from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
@@ -33,7 +34,11 @@ def list_keys(entityId: EntityId, caller: CurrentPrincipal) -> QuestOk[list[mode
 
 
 @routes.post(
-    "/api/entities/{entityId}/keys", auth=KEY_MANAGERS, summary="Create a key (shown once)", status_code=201
+    "/api/entities/{entityId}/keys",
+    errors=(RuleViolation,),
+    auth=KEY_MANAGERS,
+    summary="Create a key (shown once)",
+    status_code=201,
 )
 def create_key(
     entityId: EntityId,
@@ -50,6 +55,7 @@ def create_key(
 
 @routes.post(
     "/api/entities/{entityId}/keys/{keyId}/rotate",
+    errors=(RuleViolation,),
     auth=KEY_MANAGERS,
     summary="Rotate a key: a new key now, the old one until its grace period ends",
     status_code=201,

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from entity_params import EntityId
 
 from questline.auth import OPERATOR, PLATFORM_USER, SECRET_KEY
+from questline.errors import NotFound
 from questline.http import CurrentPrincipal, Routes
 from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 else:
     models = lazy_import("entity_custom_id_models")
 
-routes = Routes(tag="entity lookups")
+routes = Routes(tag="entity lookups", errors=(NotFound,))
 
 ANYONE_WITH_A_ROLE = OPERATOR | SECRET_KEY | PLATFORM_USER
 Alias = Annotated[str, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$", description="The entityURLAlias")]

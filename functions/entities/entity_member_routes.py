@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from entity_params import EntityId, Limit, Page, UserId
 
 from questline.auth import OPERATOR, PLATFORM_USER, SECRET_KEY
-from questline.errors import BadRequest
+from questline.errors import BadRequest, RuleViolation
 from questline.http import CurrentPrincipal, Routes
 from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
@@ -63,7 +63,12 @@ def list_admins(entityId: EntityId, caller: CurrentPrincipal) -> QuestOk[list[mo
     )
 
 
-@routes.post("/api/entities/{entityId}/admins", auth=PEOPLE, summary="Add an admin (owner only)")
+@routes.post(
+    "/api/entities/{entityId}/admins",
+    errors=(RuleViolation,),
+    auth=PEOPLE,
+    summary="Add an admin (owner only)",
+)
 def add_admin(
     entityId: EntityId,
     body: models.AdminAdd,
@@ -78,7 +83,10 @@ def add_admin(
 
 
 @routes.delete(
-    "/api/entities/{entityId}/admins/{userId}", auth=PEOPLE, summary="Remove an admin (owner only)"
+    "/api/entities/{entityId}/admins/{userId}",
+    errors=(RuleViolation,),
+    auth=PEOPLE,
+    summary="Remove an admin (owner only)",
 )
 def remove_admin(
     entityId: EntityId,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field
 
 from questline import clock
 from questline.http.models import ApiModel
@@ -14,6 +14,24 @@ from questline.http.models import ApiModel
 ENTITY_ID_PATTERN = r"^e-[0-9a-f]{32}$"
 TokenType = Literal["TWITTER", "DISCORD", "INSTAGRAM"]
 Token = Annotated[str, Field(min_length=1, max_length=4096)]
+LAST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: the last second an answer's ISO date can show
+
+
+def _within_iso_years(value: datetime) -> datetime:
+    """A time that converts to a Unix second an answer can show again (a +14:00 offset on 0001-01-01
+    falls before year 1 in UTC, which Python cannot represent)."""
+    try:
+        epoch = value.timestamp()
+    except (OverflowError, ValueError):
+        epoch = -1.0
+    if not 0 <= epoch <= LAST_EPOCH:
+        raise ValueError("must lie between 1970-01-01 and 9999-12-31 UTC")
+    return value
+
+
+Expiry = (
+    Annotated[AwareDatetime, AfterValidator(_within_iso_years)] | Annotated[int, Field(ge=0, le=LAST_EPOCH)]
+)
 
 
 class OAuthConnect(ApiModel):
@@ -42,7 +60,7 @@ class SocialTokensIn(ApiModel):
     type: TokenType
     accessToken: Token
     refreshToken: Token | None = None
-    expiry: AwareDatetime | Annotated[int, Field(ge=0)] | None = None
+    expiry: Expiry | None = None
     username: Annotated[str, Field(max_length=200)] | None = None
     accountId: Annotated[str, Field(max_length=200)] | None = None
 

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from entity_params import EntityId
 
 from questline.auth import OPERATOR, PLATFORM_USER, SECRET_KEY
-from questline.errors import BadRequest
+from questline.errors import BadRequest, RuleViolation
 from questline.http import CurrentPrincipal, Routes
 from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
@@ -54,6 +54,7 @@ def _disconnected(provider: str) -> models.Connected:
 
 @routes.post(
     "/api/entities/{entityId}/twitter/connect",
+    errors=(RuleViolation,),
     auth=MANAGERS,
     summary="Connect a Twitter (X) account: exchange the OAuth code, answer the username",
 )
@@ -73,6 +74,7 @@ def twitter_disconnect(entityId: EntityId, caller: CurrentPrincipal) -> QuestOk[
 
 @routes.post(
     "/api/entities/{entityId}/discord/connect",
+    errors=(RuleViolation,),
     auth=MANAGERS,
     summary="Connect a Discord account: exchange the OAuth code, answer the username",
 )
@@ -92,6 +94,7 @@ def discord_disconnect(entityId: EntityId, caller: CurrentPrincipal) -> QuestOk[
 
 @routes.post(
     "/api/entities/{entityId}/slack/connect",
+    errors=(RuleViolation,),
     auth=MANAGERS,
     summary="Connect a Slack workspace: exchange the OAuth code",
 )

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from heymint_models import CreateEventIn, EventOut, LogEventIn, LoggedByIdOut, LoggedOut, LogOut, LogsOut
 
 from questline.auth import SECRET_KEY
-from questline.errors import BadRequest
+from questline.errors import BadRequest, Conflict, NotFound
 from questline.events import definitions
 from questline.events.ingest import ingest_one
 from questline.events.logs import MAX_LIST_LIMIT, LogInput, list_logs
@@ -20,13 +20,23 @@ from questline.storage.codec import check_client_value
 routes = Routes(tag="heymint")
 
 
-@routes.post("/v1/events", auth=SECRET_KEY, summary="Create an event (name, slug unique in the entity)")
+@routes.post(
+    "/v1/events",
+    errors=(Conflict,),
+    auth=SECRET_KEY,
+    summary="Create an event (name, slug unique in the entity)",
+)
 def create_event(body: CreateEventIn, caller: CurrentPrincipal) -> EventOut:
     created = definitions.create_event(str(caller.entity_id), body.name, body.slug)
     return EventOut(id=created["event_id"], slug=created["slug"], name=created["name"])
 
 
-@routes.post("/v1/events/logs", auth=SECRET_KEY, summary="Log an event (idempotent by uniqueIdentifier)")
+@routes.post(
+    "/v1/events/logs",
+    errors=(NotFound,),
+    auth=SECRET_KEY,
+    summary="Log an event (idempotent by uniqueIdentifier)",
+)
 def log_event(body: LogEventIn, caller: CurrentPrincipal) -> LoggedOut | LoggedByIdOut:
     entity_id = str(caller.entity_id)
     if body.data is not None:
@@ -74,7 +84,10 @@ def _ids(text: str | None, field: str) -> list[str]:
 
 
 @routes.get(
-    "/v1/events/logs", auth=SECRET_KEY, summary="List event logs (by event and/or identity, after an id)"
+    "/v1/events/logs",
+    errors=(NotFound,),
+    auth=SECRET_KEY,
+    summary="List event logs (by event and/or identity, after an id)",
 )
 def get_logs(
     caller: CurrentPrincipal,

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from heymint_models import AssociationOut, ClaimIn, ClaimOut, CreateIdentityIn, IdentityOut
 
 from questline.auth import SECRET_KEY
-from questline.errors import BadRequest
+from questline.errors import BadRequest, Conflict
 from questline.http import CurrentPrincipal, Routes
 from questline.identity import claims, identifiers
 from questline.identity.graph import resolve
@@ -43,6 +43,7 @@ def create_association(identityId: IdentityId, caller: CurrentPrincipal) -> Asso
 
 @routes.post(
     "/v1/claims/{claimToken}",
+    errors=(Conflict,),
     auth=SECRET_KEY,
     summary="Complete a claim: link the identity to the account your app verified",
 )

@@ -31,7 +31,18 @@ class HealthOut(ApiModel):
     table: TableHealth
 
 
-@routes.get("/health", auth=PUBLIC, summary="Liveness and table reachability")
+@routes.get(
+    "/health",
+    auth=PUBLIC,
+    summary="Liveness and table reachability",
+    responses={
+        200: {"description": "The table answers", "content": {"application/json": {"model": HealthOut}}},
+        503: {
+            "description": "The table is unreachable",
+            "content": {"application/json": {"model": HealthOut}},
+        },
+    },
+)
 def health() -> Response[HealthOut]:
     report: HealthReport = check_health()
     body = HealthOut(
@@ -57,7 +68,14 @@ def openapi_document() -> dict[str, Any]:
     return _openapi_document()
 
 
-@routes.get("/docs", auth=PUBLIC, summary="Swagger UI for the OpenAPI document")
+@routes.get(
+    "/docs",
+    auth=PUBLIC,
+    summary="Swagger UI for the OpenAPI document",
+    responses={
+        200: {"description": "The Swagger UI page", "content": {"text/html": {"schema": {"type": "string"}}}}
+    },
+)
 def docs() -> Response[str]:
     cdn = get_settings().swagger_ui_base_url
     page = f"""<!doctype html>

@@ -180,6 +180,8 @@ def test_codec_round_trips_json_values() -> None:
                 }
             }
         },
+        {"": 1},  # a map key is an attribute name: at least one character
+        {"nested": [{"": None}]},
     ],
 )
 def test_client_values_dynamodb_cannot_store_are_400(value: object) -> None:

@@ -46,6 +46,8 @@ class Forbidden(QuestlineError):
 
 
 class NotFound(QuestlineError):
+    """What the request names does not exist, or is outside the caller's reach."""
+
     status = 404
     code = "not_found"
 

@@ -112,6 +112,8 @@ def check_client_value(value: Any, field: str, *, depth: int = 0) -> None:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise BadRequest(f"{field} has a non-string key", field=field)
+            if not key:  # a map key is an attribute name, which DynamoDB needs at least one character for
+                raise BadRequest(f"{field} has an empty key", field=field)
             check_client_value(item, field, depth=depth + 1)
         return
     if isinstance(value, (list, tuple)):
