@@ -8,7 +8,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from questline import clock
 from questline.auth import Principal
 from questline.campaigns import codes as invite_codes
 from questline.campaigns import store
@@ -16,7 +15,7 @@ from questline.campaigns.definition import Campaign, check_campaign
 from questline.errors import BadRequest, NotFound
 from questline.http.envelopes import validation_error
 from questline.storage import get_table, keys
-from questline.storage.table import TxCheck, TxPut, TxUpdate, Update
+from questline.storage.table import TxCheck, TxPut, TxUpdate
 from questline.storage.transaction import Transaction
 from questline.tenancy.access import MANAGE, READ, entity_not_found, live, load_entity, membership_checks
 
@@ -42,39 +41,17 @@ def _guarded(caller: Principal, entity_id: str) -> Transaction:
 
 def put_draft(caller: Principal, entity_id: str, pid: str, raw: Any) -> dict[str, Any]:
     load_entity(caller, entity_id, MANAGE)
-    campaign = parse_definition(raw, pid)
-    now = clock.iso()
-    draft = {
-        "type": "campaign",
-        "entity_id": entity_id,
-        "pid": pid,
-        "stage": "draft",
-        "definition": campaign.model_dump(mode="json"),
-        "updated_at": now,
-    }
+    write = store.draft_write(entity_id, pid, parse_definition(raw, pid))
     transaction = _guarded(caller, entity_id)
-    transaction.add(
-        TxUpdate(
-            keys.campaign(entity_id, pid, live=False),
-            Update(set=draft, set_if_absent={"created_at": now}, add={"version": 1}),
-        )
-    )
+    transaction.add(TxUpdate(write.key, write.update))
     transaction.commit()
     store.forget(entity_id)
-    return get_table().get(keys.campaign(entity_id, pid, live=False), consistent=True) or draft
+    return get_table().get(write.key, consistent=True) or {**write.key, **write.fields}
 
 
 def publish(caller: Principal, entity_id: str, pid: str) -> dict[str, Any]:
     load_entity(caller, entity_id, MANAGE)
-    draft = get_table().get(keys.campaign(entity_id, pid, live=False), consistent=True)
-    if draft is None:
-        raise NotFound(f"campaign {pid} has no draft to publish", field="pid")
-    published = {
-        **draft,
-        **keys.campaign(entity_id, pid, live=True),
-        "stage": "live",
-        "published_at": clock.iso(),
-    }
+    published = store.published_copy(entity_id, pid)
     transaction = _guarded(caller, entity_id)
     transaction.add(TxPut(published))
     transaction.add(TxCheck(keys.entity(entity_id), live()), entity_not_found(entity_id))

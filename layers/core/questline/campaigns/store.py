@@ -14,6 +14,7 @@ from questline import clock
 from questline.campaigns.definition import Campaign
 from questline.errors import NotFound
 from questline.storage import get_table, keys
+from questline.storage.keys import Key
 from questline.storage.table import Update
 
 CACHE_SECONDS = 5.0
@@ -28,10 +29,16 @@ class StoredCampaign(NamedTuple):
     item: dict[str, Any]
 
 
-def save_draft(entity_id: str, pid: str, campaign: Campaign) -> dict[str, Any]:
+class DraftWrite(NamedTuple):
+    key: Key
+    update: Update
+    fields: dict[str, Any]
+
+
+def draft_write(entity_id: str, pid: str, campaign: Campaign) -> DraftWrite:
+    """The write of a campaign's draft: its fields set, `created_at` kept, `version` counted up."""
     now = clock.iso()
-    item = {
-        **keys.campaign(entity_id, pid, live=False),
+    fields = {
         "type": "campaign",
         "entity_id": entity_id,
         "pid": pid,
@@ -39,28 +46,27 @@ def save_draft(entity_id: str, pid: str, campaign: Campaign) -> dict[str, Any]:
         "definition": campaign.model_dump(mode="json"),
         "updated_at": now,
     }
-    updated = get_table().update(
-        keys.campaign(entity_id, pid, live=False),
-        Update(
-            set={k: v for k, v in item.items() if k not in ("PK", "SK")},
-            set_if_absent={"created_at": now},
-            add={"version": 1},
-        ),
-    )
+    update = Update(set=fields, set_if_absent={"created_at": now}, add={"version": 1})
+    return DraftWrite(keys.campaign(entity_id, pid, live=False), update, fields)
+
+
+def save_draft(entity_id: str, pid: str, campaign: Campaign) -> dict[str, Any]:
+    write = draft_write(entity_id, pid, campaign)
+    updated = get_table().update(write.key, write.update)
     forget(entity_id)
-    return updated or item
+    return updated or {**write.key, **write.fields}
 
 
-def publish(entity_id: str, pid: str) -> dict[str, Any]:
+def published_copy(entity_id: str, pid: str) -> dict[str, Any]:
+    """The published item a publish writes: a copy of the draft (read consistently), or a 404."""
     draft = get_table().get(keys.campaign(entity_id, pid, live=False), consistent=True)
     if draft is None:
         raise NotFound(f"campaign {pid} has no draft to publish", field="pid")
-    live = {
-        **draft,
-        **keys.campaign(entity_id, pid, live=True),
-        "stage": "live",
-        "published_at": clock.iso(),
-    }
+    return {**draft, **keys.campaign(entity_id, pid, live=True), "stage": "live", "published_at": clock.iso()}
+
+
+def publish(entity_id: str, pid: str) -> dict[str, Any]:
+    live = published_copy(entity_id, pid)
     get_table().put(live)
     forget(entity_id)
     return live

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -96,7 +97,7 @@ class Placeholders:
         return request
 
 
-class Condition:
+class Condition(ABC):
     """A condition expression tree, rendered with one request's placeholders.
 
     (Plain classes rather than dataclasses here and in the other records of the core layer: a dataclass
@@ -105,8 +106,8 @@ class Condition:
 
     __slots__ = ()
 
-    def render(self, p: Placeholders) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def render(self, p: Placeholders) -> str: ...
 
     def __and__(self, other: Condition) -> Condition:
         return _Join("AND", (self, other))
