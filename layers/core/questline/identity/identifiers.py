@@ -19,6 +19,7 @@ from questline.errors import BadRequest
 
 MAX_IDENTIFIER_LENGTH = 256
 _EVM_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: NUL, newlines, escapes…
 WALLET_PLATFORMS = frozenset({"web3", "wallet"})
 
 
@@ -50,6 +51,8 @@ def _checked(value: object, field: str) -> str:
         raise BadRequest(f"{field} must be a non-empty string", field=field)
     if len(value) > MAX_IDENTIFIER_LENGTH:
         raise BadRequest(f"{field} is longer than {MAX_IDENTIFIER_LENGTH} characters", field=field)
+    if _CONTROL.search(value):
+        raise BadRequest(f"{field} holds a control character (NUL, a newline, …)", field=field)
     return value.strip()
 
 
