@@ -18,6 +18,7 @@ from questline.identity.graph import partitions_of, read_identity, resolve
 from questline.storage.codec import check_client_value
 
 routes = Routes(tag="heymint")
+LOG_ID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
 @routes.post(
@@ -93,7 +94,9 @@ def get_logs(
     caller: CurrentPrincipal,
     eventId: Annotated[str | None, Query(max_length=2000)] = None,
     identityId: Annotated[str | None, Query(max_length=2000)] = None,
-    after: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    after: Annotated[
+        str | None, Query(pattern=LOG_ID_PATTERN, description="the id of the last log seen (a log id)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT)] = 100,
 ) -> LogsOut:
     entity_id = str(caller.entity_id)
@@ -107,7 +110,7 @@ def get_logs(
         entity_id,
         event_keys=[str(e["slug"]) for e in events] or None,
         identity_ids=partitions or None,
-        after=after,
+        after=after.lower() if after else None,
         limit=limit,
     )
     return LogsOut(logs=[_log_out(item, survivors) for item in page.items], hasMore=page.has_more)
