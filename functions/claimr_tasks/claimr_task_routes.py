@@ -66,7 +66,7 @@ def post_event(body: models.ClaimrEventIn, caller: CurrentPrincipal) -> models.C
         body.id,
         body.category,
         data,
-        float(body.ts) if body.ts is not None else None,
+        body.ts,
     )
     return models.ClaimrOk()
 

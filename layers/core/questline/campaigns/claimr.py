@@ -32,15 +32,22 @@ def user_identifier(account: str, platform: str) -> Identifier:
     return identifiers.account(platform, account)
 
 
+def _registered(entity_id: str, identifier: Identifier, label: str, *, create: bool) -> User:
+    """The identity behind `identifier`; with `create`, registered on first sight, named by `label` (claimr:
+    a user's name defaults to the account) until a name is given (`GET /token`)."""
+    resolved = resolve(entity_id, [identifier], create=create)
+    if resolved.created:
+        update_profile(entity_id, resolved.identity_id, fields={"name": label})
+    return User(resolved.identity_id, label)
+
+
 def find_user(entity_id: str, account: str, platform: str, *, create: bool) -> User:
     """The identity behind (account, platform); with `create`, registered on first sight."""
-    resolved = resolve(entity_id, [user_identifier(account, platform)], create=create)
-    return User(resolved.identity_id, account)
+    return _registered(entity_id, user_identifier(account, platform), account, create=create)
 
 
 def wallet_user(entity_id: str, address: str, *, create: bool) -> User:
-    resolved = resolve(entity_id, [identifiers.wallet(address)], create=create)
-    return User(resolved.identity_id, address)
+    return _registered(entity_id, identifiers.wallet(address), address, create=create)
 
 
 def caller_may_read(caller: Principal, user: User) -> None:
@@ -57,6 +64,9 @@ def requested_user(
     or not that user exists, so it learns nothing about them."""
     entity_id = str(caller.entity_id)
     widget = caller.kind is CredentialKind.WIDGET_TOKEN
+    if (account is None) != (platform is None):  # claimr: required together
+        missing, given = ("platform", "account") if platform is None else ("account", "platform")
+        raise BadRequest(f"{missing} is required with {given}", field=missing)
     if account is None or platform is None:
         return User(caller.user_id, caller.user_id) if widget and caller.user_id else None
     if widget:
@@ -187,6 +197,12 @@ def referrals_of(entity_id: str, pid: str, user: User) -> list[dict[str, Any]]:
     return answer
 
 
+def _json_number(value: Any) -> int | float:
+    """A number as JSON should show it: whole numbers as integers (150, not 150.0)."""
+    number = float(value or 0)
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
 def _epoch(iso: str) -> int:
     from datetime import datetime
 
@@ -218,8 +234,8 @@ def progress(entity_id: str, pid: str, user: User, env: str | None = None) -> di
                 "locked": not engine.unlocked(action, state),
                 "progress": {
                     "count": int(current.get("count", 0)),
-                    "value": float(current.get("value", 0)),
-                    "target": action.target if action.type != "api_call" else 1,
+                    "value": _json_number(current.get("value", 0)),
+                    "target": _json_number(action.target) if action.type != "api_call" else 1,
                 },
                 "next_available_at": engine.next_window_at(action, current)
                 if not open_now and action.recurrence in RECURRENCE_SECONDS
