@@ -42,13 +42,9 @@ def log_event(body: LogEventIn, caller: CurrentPrincipal) -> LoggedOut | LoggedB
     entity_id = str(caller.entity_id)
     if body.data is not None:
         check_client_value(body.data, "data")
-    slug = body.eventSlug or body.slug
-    if body.eventId:
-        event = definitions.event_by_id(entity_id, body.eventId)
-    elif slug:
-        event = definitions.event_by_slug(entity_id, slug)
-    else:
-        raise BadRequest("eventId or eventSlug is required", field="eventId")
+    event = definitions.event_to_log(
+        entity_id, body.eventId, {"eventSlug": body.eventSlug, "slug": body.slug}
+    )
     if body.identityId:
         identity = read_identity(entity_id, body.identityId)
     elif body.identityUniqueIdentifier:
@@ -62,10 +58,10 @@ def log_event(body: LogEventIn, caller: CurrentPrincipal) -> LoggedOut | LoggedB
         )
     else:
         raise BadRequest("identityId is required", field="identityId")
-    log = LogInput(
+    log = LogInput(  # a HeyMint log's name is its event's slug (what campaign tasks wait for)
         source="heymint",
         event_key=str(event["slug"]),
-        name=str(event["name"]),
+        name=str(event["slug"]),
         event_id=str(event["event_id"]),
         data=body.data or {},
         unique_key=body.uniqueIdentifier,
