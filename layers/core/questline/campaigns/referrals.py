@@ -12,6 +12,7 @@ from typing import Any
 from questline import clock
 from questline.campaigns import participants
 from questline.campaigns.definition import Campaign
+from questline.campaigns.preview import expiry
 from questline.errors import NotFound, RuleViolation
 from questline.storage import get_table, keys
 from questline.storage.table import ConditionFailed, TxCheck, TxPut, TxUpdate, Update, differs, not_exists
@@ -44,13 +45,14 @@ def ref_id_of(entity_id: str, pid: str, identity_id: str, *, create: bool = True
                             "entity_id": entity_id,
                             "pid": pid,
                             "identity_id": identity_id,
+                            **expiry(pid),
                         },
                         condition=not_exists(),
                     ),
                     TxUpdate(
                         keys.participant(entity_id, pid, identity_id),
                         Update(
-                            set={"ref_id": ref},
+                            set={"ref_id": ref, **expiry(pid)},
                             set_if_absent={
                                 "type": "participant",
                                 "entity_id": entity_id,
@@ -112,7 +114,7 @@ def set_referrer(
                 TxUpdate(
                     keys.participant(entity_id, pid, referee_id),
                     Update(
-                        set={"referrer": referrer_id, "referred_at": now},
+                        set={"referrer": referrer_id, "referred_at": now, **expiry(pid)},
                         set_if_absent={
                             "type": "participant",
                             "entity_id": entity_id,
@@ -141,6 +143,7 @@ def set_referrer(
                         "status": "pending",
                         "ref_xp": 0,
                         "created_at": now,
+                        **expiry(pid),
                     },
                     condition=not_exists(),
                 ),

@@ -39,6 +39,8 @@ another's items):
     referee        ENT#{e}#PRT#{pid}#{referrer_id} / REFEREE#{referee_id}
     ledger_entry   ENT#{e}#CMP#{pid}#TXN#{entry_id} / #TXN
                    GSI1 ENT#{e}#PRT#{pid}#{identity_id}#LEDGER / {at}#{entry_id}
+    event_log      ENT#{e}#PRT#{pid}#{identity_id} / LOG#{log_id}   (sent with env=dev; {pid} a preview's)
+    idempotency    ENT#{e}#CMP#{pid}#IDEM#{len}:{event_key}#{key} / #IDEM   (of a preview's event)
     ref_id         ENT#{e}#REFID#{pid}#{ref_id} / #REFID
     referral       ENT#{e}#CMP#{pid}#REFERRAL#{referee_id} / #VALID
     invite_code    ENT#{e}#CMP#{pid}#CODE#{code} / #CODE
@@ -315,6 +317,17 @@ def ledger_of(entity_id: str, pid: str, identity_id: str) -> str:
 
 def ledger_listing(entity_id: str, pid: str, identity_id: str, at: str, entry_id: str) -> Key:
     return {GSI1PK: ledger_of(entity_id, pid, identity_id), GSI1SK: f"{at}#{entry_id}"}
+
+
+def preview_event_log(entity_id: str, pid: str, identity_id: str, log_id: str) -> Key:
+    """An event sent with `env=dev`: kept with the preview's participant (`pid` is the preview's storage
+    id), listed nowhere else, so live listings and live tasks never see it."""
+    return _key(participant_partition(entity_id, pid, identity_id), f"{LOG_PREFIX}{log_id}")
+
+
+def preview_idempotency(entity_id: str, pid: str, event_key: str, unique_key: str) -> Key:
+    """A preview event's idempotency key, apart from the live ones (a preview never spends a live id)."""
+    return _key(f"ENT#{entity_id}#CMP#{pid}#IDEM#{len(event_key)}:{event_key}#{unique_key}", "#IDEM")
 
 
 def ref_id(entity_id: str, pid: str, ref: str) -> Key:
