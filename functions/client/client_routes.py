@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from client_models import AliasIn, DeviceIn, EventIn, Traits
 
+from questline import idempotency
 from questline.auth import ANY_ENTITY_KEY
 from questline.errors import BadRequest
 from questline.events.ingest import EventIn as Ingested
@@ -112,9 +113,10 @@ def track_events(
         str | None,
         Header(
             min_length=1,
-            max_length=128,
-            pattern=r"^[!-~]+$",
-            description="ours: the same key again records none of the batch's events twice (a safe retry)",
+            max_length=idempotency.MAX_KEY_LENGTH,
+            pattern=idempotency.HEADER_PATTERN,
+            description="ours: the same key again records none of the batch's events twice (a safe retry, "
+            "answered with Idempotent-Replayed: true); the key with another batch is a 422",
         ),
     ] = None,
 ) -> Response[str]:
@@ -135,5 +137,13 @@ def track_events(
             source="parcelvoy", event_key=event.name, name=event.name, data=data, unique_key=unique
         )
         batch.append(Ingested(ids, log, profile=profile, traits=event.user.data if event.user else None))
-    ingest(str(caller.entity_id), batch)
-    return _done()
+    entity_id = str(caller.entity_id)
+    if idempotency_key is None:
+        ingest(entity_id, batch)
+        return _done()
+    request = idempotency.fingerprint([e.model_dump(mode="json") for e in body])
+    state = idempotency.claim(entity_id, "parcelvoy-events", idempotency_key, request)
+    if state != "replay":
+        ingest(entity_id, batch)
+        idempotency.finish(entity_id, "parcelvoy-events", idempotency_key)
+    return Response(status_code=NO_CONTENT, body="", headers=idempotency.replay_headers(state))

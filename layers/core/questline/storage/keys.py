@@ -30,6 +30,7 @@ another's items):
     event_log      ENT#{e}#IDN#{identity_id} / LOG#{log_id}  GSI1 ENT#{e}#EVT#{event_key} / {log_id}
                                                              GSI2 ENT#{e}#LOGS / {log_id}
     idempotency    ENT#{e}#IDEM#{len}:{event_key}#{key} / #IDEM
+    request_key    ENT#{e}#REQ#{surface}#{key} / #REQ   (an Idempotency-Key header)
     secret         CONFIG / SECRET#{name}
     campaign       ENT#{e}#CAMPAIGNS / {pid}#DRAFT, {pid}#LIVE
     participant    ENT#{e}#PRT#{pid}#{identity_id} / #STATE
@@ -254,6 +255,11 @@ def event_log_listings(entity_id: str, event_key: str, log_id: str) -> Key:
 def idempotency(entity_id: str, event_key: str, unique_key: str) -> Key:
     # The event key's length keeps the two client-chosen parts apart ("a#b"+"c" never meets "a"+"b#c").
     return _key(f"ENT#{entity_id}#IDEM#{len(event_key)}:{event_key}#{unique_key}", "#IDEM")
+
+
+def request_idempotency(entity_id: str, surface: str, key: str) -> Key:
+    """A whole request's `Idempotency-Key` (Parcelvoy batches, Endu records), per surface."""
+    return _key(f"ENT#{entity_id}#REQ#{surface}#{key}", "#REQ")
 
 
 # --- campaigns ------------------------------------------------------------------------------------
