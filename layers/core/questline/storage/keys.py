@@ -7,6 +7,7 @@ another's items):
     entity         ENT#{e} / #META                          GSI1 ENTITIES / {e}
     entity_member  ENT#{e} / MEMBER#{user_id}               GSI1 USER#{user_id}#ENTITIES / {e}
     entity_child   ENT#{parent_id} / CHILD#{child_id}
+    entity_invitation ENT#{e} / INVITE#{invitation_id}      GSI1 INVITEE#{email:… or user:…} / {e}
     entity_alias   ALIAS#{alias} / #ALIAS
     entity_pending PENDING / {e}
     custom_id      CID#{platform}#{id} / #CID
@@ -115,6 +116,24 @@ def user_entities_partition(user_id: str) -> str:
 def user_entity_listing(user_id: str, entity_id: str) -> Key:
     """GSI1 placement of a membership in the list of a user's entities."""
     return {GSI1PK: user_entities_partition(user_id), GSI1SK: entity_id}
+
+
+INVITATION_PREFIX: Final = "INVITE#"
+
+
+def entity_invitation(entity_id: str, invitation_id: str) -> Key:
+    """An invitation to become an admin of the entity, pending until the invitee accepts it."""
+    return _key(entity_partition(entity_id), f"{INVITATION_PREFIX}{invitation_id}")
+
+
+def invitations_of_partition(invitee: str) -> str:
+    """`invitee` is `email:{address}` or `user:{user_id}`."""
+    return f"INVITEE#{invitee}"
+
+
+def invitation_listing(invitee: str, entity_id: str) -> Key:
+    """GSI1 placement of an invitation among its invitee's (one per entity and invitee)."""
+    return {GSI1PK: invitations_of_partition(invitee), GSI1SK: entity_id}
 
 
 def entity_child(parent_id: str, child_id: str) -> Key:
