@@ -131,6 +131,14 @@ def accept(caller: Principal, entity_id: str, invitation_id: str) -> Member:
     invitation, invitee = _own_invitation(caller, entity_id, invitation_id)
     assert caller.user_id is not None
     user_id = caller.user_id
+    now = clock.iso()
+    granted = {
+        **membership_fields(entity_id, user_id),
+        "role": Role.ADMIN.value,
+        "display_name": invitation.get("display_name"),
+        "granted_by": invitation.get("invited_by"),
+        "accepted_at": now,
+    }
     transaction = Transaction().add(TxCheck(keys.entity(entity_id), live()), entity_not_found(entity_id))
     transaction.add(
         TxDelete(keys.entity_invitation(entity_id, invitation_id), condition=equals("invitee", invitee)),
@@ -139,23 +147,15 @@ def accept(caller: Principal, entity_id: str, invitation_id: str) -> Member:
     transaction.add(
         TxUpdate(
             keys.entity_member(entity_id, user_id),
-            Update(
-                set={
-                    **membership_fields(entity_id, user_id),
-                    "role": Role.ADMIN.value,
-                    "display_name": invitation.get("display_name"),
-                    "granted_by": invitation.get("invited_by"),
-                    "accepted_at": clock.iso(),
-                },
-                set_if_absent={"added_at": clock.iso()},
-            ),
+            Update(set=granted, set_if_absent={"added_at": now}),
             condition=not_exists() | differs("role", Role.OWNER.value),
         ),
         RuleViolation("the owner of an entity is already more than its admin", field="invitationId"),
     )
     transaction.commit()
-    membership = get_table().get(keys.entity_member(entity_id, user_id), consistent=True) or {}
-    return with_users([membership])[0]
+    # (read back for its `added_at`; a removal racing right behind leaves what was granted)
+    membership = get_table().get(keys.entity_member(entity_id, user_id), consistent=True)
+    return with_users([membership or {**granted, "added_at": now}])[0]
 
 
 def decline(caller: Principal, entity_id: str, invitation_id: str) -> None:
