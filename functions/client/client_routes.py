@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from client_models import AliasIn, DeviceIn, EventIn, Traits
 
 from questline import idempotency
@@ -109,16 +109,7 @@ def register_device(body: DeviceIn, caller: CurrentPrincipal) -> Response[str]:
 def track_events(
     body: Annotated[list[EventIn], Body()],
     caller: CurrentPrincipal,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            min_length=1,
-            max_length=idempotency.MAX_KEY_LENGTH,
-            pattern=idempotency.HEADER_PATTERN,
-            description="ours: the same key again records none of the batch's events twice (a safe retry, "
-            "answered with Idempotent-Replayed: true); the key with another batch is a 422",
-        ),
-    ] = None,
+    idempotency_key: idempotency.IdempotencyKey = None,
 ) -> Response[str]:
     if not body:
         raise BadRequest("send an array of at least one event", field="body")
@@ -138,12 +129,8 @@ def track_events(
         )
         batch.append(Ingested(ids, log, profile=profile, traits=event.user.data if event.user else None))
     entity_id = str(caller.entity_id)
-    if idempotency_key is None:
-        ingest(entity_id, batch)
-        return _done()
-    request = idempotency.fingerprint([e.model_dump(mode="json") for e in body])
-    state = idempotency.claim(entity_id, "parcelvoy-events", idempotency_key, request)
-    if state != "replay":
-        ingest(entity_id, batch)
-        idempotency.finish(entity_id, "parcelvoy-events", idempotency_key)
-    return Response(status_code=NO_CONTENT, body="", headers=idempotency.replay_headers(state))
+    request = [e.model_dump(mode="json") for e in body]
+    headers = idempotency.run_once(
+        entity_id, "parcelvoy-events", idempotency_key, request, lambda: ingest(entity_id, batch)
+    )
+    return Response(status_code=NO_CONTENT, body="", headers=headers)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header
 from ingest_models import RecordIn
 
 from questline import idempotency
@@ -71,16 +69,7 @@ def _identity_keys(body: RecordIn) -> tuple[Identifier, ...]:
 def record(
     body: RecordIn,
     caller: CurrentPrincipal,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            min_length=1,
-            max_length=idempotency.MAX_KEY_LENGTH,
-            pattern=idempotency.HEADER_PATTERN,
-            description="ours: the same key again records the event once (a safe retry, answered with "
-            "Idempotent-Replayed: true); the key with another event is a 422",
-        ),
-    ] = None,
+    idempotency_key: idempotency.IdempotencyKey = None,
 ) -> Response[str]:
     entity_id = organization_of(str(caller.entity_id), body.organization_id)
     client_ts = _timestamp(body.timestamp)
@@ -96,11 +85,7 @@ def record(
         unique_key=f"request:{idempotency_key}" if idempotency_key else None,
     )
     event = EventIn(keys, log, identity_id=body.c_user_id)
-    if idempotency_key is None:
-        ingest(entity_id, [event])
-        return Response(status_code=200, body="")
-    state = idempotency.claim(entity_id, "endu", idempotency_key, idempotency.fingerprint(body.model_dump()))
-    if state != "replay":
-        ingest(entity_id, [event])
-        idempotency.finish(entity_id, "endu", idempotency_key)
-    return Response(status_code=200, body="", headers=idempotency.replay_headers(state))
+    headers = idempotency.run_once(
+        entity_id, "endu", idempotency_key, body.model_dump(), lambda: ingest(entity_id, [event])
+    )
+    return Response(status_code=200, body="", headers=headers)

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from questline import clock
 from questline.errors import RuleViolation
@@ -28,6 +31,18 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 HEADER_PATTERN = r"^[!-~]+$"  # printable ASCII, no spaces
 MAX_KEY_LENGTH = 128
 Claim = Literal["new", "replay", "unfinished"]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        pattern=HEADER_PATTERN,
+        description="ours: the same key again is a safe retry (nothing is recorded twice; the answer carries "
+        "Idempotent-Replayed: true); the key with another request is a 422",
+    ),
+]
+"""The optional `Idempotency-Key` request header, as a route parameter."""
 
 
 def fingerprint(*parts: Any) -> str:
@@ -70,5 +85,16 @@ def finish(entity_id: str, surface: str, key: str) -> None:
     )
 
 
-def replay_headers(state: Claim) -> dict[str, str]:
+def run_once(
+    entity_id: str, surface: str, key: str | None, request: Any, work: Callable[[], object]
+) -> dict[str, str]:
+    """Do `work` for a request, once per `Idempotency-Key` (every time without one); answers the headers
+    the response carries (`Idempotent-Replayed` on a replay)."""
+    if key is None:
+        work()
+        return {}
+    state = claim(entity_id, surface, key, fingerprint(request))
+    if state != "replay":
+        work()
+        finish(entity_id, surface, key)
     return {REPLAYED_HEADER: "true"} if state != "new" else {}
