@@ -32,7 +32,7 @@ class CodesIn(ApiModel):
     )
     count: Annotated[StrictInt, Field(ge=1, le=admin.MAX_CODES)] | None = None
     prefix: str = Field(default="", max_length=24, pattern=r"^[A-Za-z0-9_-]*$")
-    max_uses: Annotated[StrictInt, Field(ge=1, le=1_000_000)] = 1
+    max_uses: Annotated[StrictInt, Field(ge=1, le=admin.MAX_CODE_USES)] = 1
 
 
 def _draft_view(item: dict[str, Any]) -> dict[str, Any]:

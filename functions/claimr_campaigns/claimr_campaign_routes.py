@@ -8,20 +8,19 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
 from questline.auth.policy import WIDGET_TOKEN
-from questline.errors import BadRequest, Conflict, NotFound, RuleViolation
+from questline.errors import Conflict, NotFound, RuleViolation
 from questline.http import CurrentPrincipal, Routes
 from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
 
 if TYPE_CHECKING:
     from questline.campaigns import api_models as models
-    from questline.campaigns import claimr, codes, leaderboard, stats
+    from questline.campaigns import claimr, codes, stats
 else:
     models = lazy_import("questline.campaigns.api_models")
     claimr = lazy_import("questline.campaigns.claimr")
     codes = lazy_import("questline.campaigns.codes")
     stats = lazy_import("questline.campaigns.stats")
-    leaderboard = lazy_import("questline.campaigns.leaderboard")
 
 routes = Routes(tag="claimr campaigns", errors=(NotFound,))
 PidQ = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -69,18 +68,15 @@ def get_code(
     summary="Assign an invite code to a wallet (registers the user)",
 )
 def post_code(body: models.InviteCodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]:
-    entity_id = str(caller.entity_id)
-    claimr.campaign_of(entity_id, body.pid)
-    if body.used_by is None:
-        raise BadRequest("used_by is required", field="used_by")
-    user = claimr.wallet_user(entity_id, body.used_by, create=True)
-    codes.assign(entity_id, body.pid, body.code, user.identity_id, body.used_by)
+    claimr.assign_code(str(caller.entity_id), body.pid, body.code, body.used_by)
     return QuestOk(data={})
 
 
-@routes.delete("/code", auth=SECRET_KEY, summary="Release an invite code (from the user named, or a holder)")
+@routes.delete(
+    "/code", auth=SECRET_KEY, summary="Release an invite code: from the wallet named, or from every holder"
+)
 def delete_code(body: models.InviteCodeIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]:
-    codes.release(str(caller.entity_id), body.pid, body.code, body.used_by)
+    claimr.release_code(str(caller.entity_id), body.pid, body.code, body.used_by)
     return QuestOk(data={})
 
 
@@ -100,18 +96,6 @@ def get_leaderboard(
         int | None, Query(ge=1, le=50, description="the N entries above and below the user")
     ] = None,
 ) -> QuestOk[dict[str, Any]]:
-    try:
-        user = claimr.requested_user(caller, account, platform)
-    except NotFound:
-        user = None  # someone never seen has no rank
     return QuestOk(
-        data=leaderboard.view(
-            str(caller.entity_id),
-            pid,
-            user.identity_id if user else None,
-            limit=limit,
-            after=after,
-            around_count=around,
-            user_named=account is not None and platform is not None,
-        )
+        data=claimr.leaderboard_view(caller, pid, account, platform, limit=limit, after=after, around=around)
     )

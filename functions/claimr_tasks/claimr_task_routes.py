@@ -34,23 +34,28 @@ class EventsOut(ApiModel):
     auth=SECRET_KEY,
     summary="Set a number_value task's value, or report an api_call task done",
 )
-def action_value(body: models.ActionValueIn, caller: CurrentPrincipal) -> models.ClaimrOk:
-    entity_id = str(caller.entity_id)
-    claimr.campaign_of(entity_id, body.pid, body.env)
-    user = claimr.find_user(entity_id, body.account, body.platform, create=True)
-    claimr.action_value(entity_id, body.pid, user, body.cid, body.aid, float(body.value), body.env)
-    return models.ClaimrOk()
+def action_value(body: models.ActionValueIn, caller: CurrentPrincipal) -> models.ReportOk:
+    report = claimr.action_value(
+        str(caller.entity_id),
+        body.pid,
+        body.account,
+        body.platform,
+        body.cid,
+        body.aid,
+        float(body.value),
+        body.env,
+    )
+    return models.ReportOk(data=models.Report.model_validate(report))
 
 
 @routes.post(
     "/stream/value", auth=SECRET_KEY, summary="Add a value to every stream_value task bound to a stream"
 )
-def stream_value(body: models.StreamValueIn, caller: CurrentPrincipal) -> models.ClaimrOk:
-    entity_id = str(caller.entity_id)
-    claimr.campaign_of(entity_id, body.pid, body.env)
-    user = claimr.find_user(entity_id, body.account, body.platform, create=True)
-    claimr.stream_value(entity_id, body.pid, user, body.stream, float(body.value), body.env)
-    return models.ClaimrOk()
+def stream_value(body: models.StreamValueIn, caller: CurrentPrincipal) -> models.ReportOk:
+    report = claimr.stream_value(
+        str(caller.entity_id), body.pid, body.account, body.platform, body.stream, float(body.value), body.env
+    )
+    return models.ReportOk(data=models.Report.model_validate(report))
 
 
 @routes.post("/event", auth=SECRET_KEY, summary="Record a custom event (tasks count it; idempotent by id)")
@@ -66,7 +71,8 @@ def post_event(body: models.ClaimrEventIn, caller: CurrentPrincipal) -> models.C
         body.id,
         body.category,
         data,
-        float(body.ts) if body.ts is not None else None,
+        body.ts,
+        body.env,
     )
     return models.ClaimrOk()
 
@@ -76,13 +82,9 @@ def get_events(
     caller: CurrentPrincipal,
     account: Annotated[str, Query(min_length=1, max_length=256)],
     platform: Annotated[str, Query(min_length=1, max_length=64)],
-    pid: Annotated[str, Query(min_length=1, max_length=64)],
+    pid: Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")],
     name: Annotated[str | None, Query(max_length=256)] = None,
     category: Annotated[str | None, Query(max_length=256)] = None,
+    env: Annotated[str | None, Query(max_length=16, description="dev: events sent to the preview")] = None,
 ) -> EventsOut:
-    entity_id = str(caller.entity_id)
-    try:
-        user = claimr.find_user(entity_id, account, platform, create=False)
-    except NotFound:
-        return EventsOut(events=[])  # a user never seen has no events
-    return EventsOut(events=claimr.events(entity_id, pid, user, account, platform, name, category))
+    return EventsOut(events=claimr.events(str(caller.entity_id), pid, account, platform, name, category, env))

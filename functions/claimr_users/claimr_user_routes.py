@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
 from questline.auth.policy import WIDGET_TOKEN
-from questline.errors import BadRequest, Conflict, NotFound, RuleViolation
+from questline.errors import Conflict, NotFound, RuleViolation
 from questline.http import CurrentPrincipal, Routes
 from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
@@ -25,20 +25,8 @@ routes = Routes(tag="claimr users", errors=(NotFound,))
 AccountQ = Annotated[str | None, Query(min_length=1, max_length=256)]
 PlatformQ = Annotated[str | None, Query(min_length=1, max_length=64)]
 PidQ = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
-EnvQ = Annotated[str | None, Query(max_length=16)]
+EnvQ = Annotated[str | None, Query(max_length=16, description="dev: a preview of the draft campaign")]
 OWN_READ = SECRET_KEY | WIDGET_TOKEN
-
-
-def _user(
-    caller: CurrentPrincipal, account: str | None, platform: str | None, *, pid: str, create: bool = False
-) -> claimr.User:
-    """The user a request names, after checking its campaign exists (so nothing is registered for a
-    request that is refused)."""
-    claimr.campaign_of(str(caller.entity_id), pid)
-    user = claimr.requested_user(caller, account, platform, create=create)
-    if user is None:
-        raise BadRequest("account and platform are required", field="account")
-    return user
 
 
 @routes.get(
@@ -60,10 +48,13 @@ def get_token(
     summary="A user's referral id (made on first request)",
 )
 def get_ref_id(
-    caller: CurrentPrincipal, pid: PidQ, account: AccountQ = None, platform: PlatformQ = None
+    caller: CurrentPrincipal,
+    pid: PidQ,
+    account: AccountQ = None,
+    platform: PlatformQ = None,
+    env: EnvQ = None,
 ) -> QuestOk[dict[str, str]]:
-    user = _user(caller, account, platform, pid=pid, create=True)
-    return QuestOk(data={"ref_id": claimr.ref_id(str(caller.entity_id), pid, user)})
+    return QuestOk(data={"ref_id": claimr.ref_id(caller, pid, account, platform, env)})
 
 
 @routes.post(
@@ -73,7 +64,9 @@ def get_ref_id(
     summary="Set who referred a user, by the referrer's ref_id",
 )
 def post_ref_id(body: models.RefIdIn, caller: CurrentPrincipal) -> models.ClaimrOk:
-    claimr.set_referrer_by_ref_id(str(caller.entity_id), body.pid, body.account, body.platform, body.ref_id)
+    claimr.set_referrer_by_ref_id(
+        str(caller.entity_id), body.pid, body.account, body.platform, body.ref_id, body.env
+    )
     return models.ClaimrOk()
 
 
@@ -85,18 +78,26 @@ def post_ref_id(body: models.RefIdIn, caller: CurrentPrincipal) -> models.Claimr
 )
 def post_referrer(body: models.ReferrerIn, caller: CurrentPrincipal) -> models.ClaimrOk:
     claimr.set_referrer(
-        str(caller.entity_id), body.pid, body.account, body.platform, body.ref_account, body.ref_platform
+        str(caller.entity_id),
+        body.pid,
+        body.account,
+        body.platform,
+        body.ref_account,
+        body.ref_platform,
+        body.env,
     )
     return models.ClaimrOk()
 
 
 @routes.get("/user/activity", auth=SECRET_KEY, summary="Completed tasks, quests and ledger entries")
 def get_activity(
-    caller: CurrentPrincipal, pid: PidQ, account: AccountQ = None, platform: PlatformQ = None
+    caller: CurrentPrincipal,
+    pid: PidQ,
+    account: AccountQ = None,
+    platform: PlatformQ = None,
+    env: EnvQ = None,
 ) -> QuestOk[dict[str, Any]]:
-    return QuestOk(
-        data=claimr.activity(str(caller.entity_id), pid, _user(caller, account, platform, pid=pid))
-    )
+    return QuestOk(data=claimr.activity(caller, pid, account, platform, env))
 
 
 @routes.get("/user/progress", auth=OWN_READ, summary="Completed and pending tasks and quests")
@@ -107,9 +108,7 @@ def get_progress(
     platform: PlatformQ = None,
     env: EnvQ = None,
 ) -> QuestOk[dict[str, Any]]:
-    return QuestOk(
-        data=claimr.progress(str(caller.entity_id), pid, _user(caller, account, platform, pid=pid), env)
-    )
+    return QuestOk(data=claimr.progress(caller, pid, account, platform, env))
 
 
 @routes.get("/user/referrals", auth=OWN_READ, summary="Users this user referred, and what they earned them")
@@ -120,27 +119,23 @@ def get_referrals(
     platform: PlatformQ = None,
     env: EnvQ = None,
 ) -> QuestOk[dict[str, list[dict[str, Any]]]]:
-    return QuestOk(
-        data={
-            "referrals": claimr.referrals_of(
-                str(caller.entity_id), pid, _user(caller, account, platform, pid=pid)
-            )
-        }
-    )
+    return QuestOk(data={"referrals": claimr.referrals_of(caller, pid, account, platform, env)})
 
 
 @routes.get("/user/balance", auth=OWN_READ, summary="A user's XP balance (tasks, referrals, UGC)")
 def get_balance(
-    caller: CurrentPrincipal, pid: PidQ, account: AccountQ = None, platform: PlatformQ = None
+    caller: CurrentPrincipal,
+    pid: PidQ,
+    account: AccountQ = None,
+    platform: PlatformQ = None,
+    env: EnvQ = None,
 ) -> QuestOk[dict[str, int]]:
-    held = claimr.balance(str(caller.entity_id), pid, _user(caller, account, platform, pid=pid))
-    return QuestOk(data={"xp": held["xp"], "ref_xp": held["ref_xp"], "ugc_xp": held["ugc_xp"]})
+    return QuestOk(data=claimr.balance(caller, pid, account, platform, env))
 
 
 @routes.post("/user/reward", errors=(Conflict,), auth=SECRET_KEY, summary="Add XP (idempotent by id)")
 def post_reward(body: models.RewardIn, caller: CurrentPrincipal) -> models.ClaimrOk:
-    user = _user(caller, body.account, body.platform, pid=body.pid, create=True)
-    claimr.reward(str(caller.entity_id), body.pid, user, body.id, body.xp, env=body.env)
+    claimr.reward(str(caller.entity_id), body.pid, body.account, body.platform, body.id, body.xp, body.env)
     return models.ClaimrOk()
 
 
@@ -154,6 +149,7 @@ def post_reward(body: models.RewardIn, caller: CurrentPrincipal) -> models.Claim
     summary="Take XP (idempotent by id; strict never goes below zero)",
 )
 def post_withdraw(body: models.WithdrawIn, caller: CurrentPrincipal) -> models.ClaimrOk:
-    user = _user(caller, body.account, body.platform, pid=body.pid, create=True)
-    claimr.withdraw(str(caller.entity_id), body.pid, user, body.id, body.xp, body.strict, env=body.env)
+    claimr.withdraw(
+        str(caller.entity_id), body.pid, body.account, body.platform, body.id, body.xp, body.strict, body.env
+    )
     return models.ClaimrOk()

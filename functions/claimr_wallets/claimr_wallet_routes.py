@@ -14,56 +14,43 @@ from questline.http.models import QuestOk
 
 if TYPE_CHECKING:
     from questline.campaigns import api_models as models
-    from questline.campaigns import claimr, codes
+    from questline.campaigns import claimr
 else:
     models = lazy_import("questline.campaigns.api_models")
     claimr = lazy_import("questline.campaigns.claimr")
-    codes = lazy_import("questline.campaigns.codes")
 
 routes = Routes(tag="claimr wallets", errors=(NotFound,))
 AddressQ = Annotated[str, Query(min_length=1, max_length=256)]
 PidQ = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+EnvQ = Annotated[str | None, Query(max_length=16, description="dev: a preview of the draft campaign")]
 
 
 @routes.get("/wallet/code", auth=SECRET_KEY, summary="The invite code a wallet used (empty when none)")
 def wallet_code(caller: CurrentPrincipal, address: AddressQ, pid: PidQ) -> QuestOk[dict[str, str]]:
-    entity_id = str(caller.entity_id)
-    claimr.campaign_of(entity_id, pid)
-    user = claimr.wallet_user(entity_id, address, create=True)
-    return QuestOk(data={"code": codes.code_of(entity_id, pid, user.identity_id)})
+    return QuestOk(data={"code": claimr.wallet_code(str(caller.entity_id), pid, address)})
 
 
 @routes.get("/wallet/ref_id", auth=SECRET_KEY, summary="A wallet's referral id (an error when it has none)")
-def wallet_ref_id(caller: CurrentPrincipal, address: AddressQ, pid: PidQ) -> QuestOk[dict[str, str]]:
-    entity_id = str(caller.entity_id)
-    user = claimr.wallet_user(entity_id, address, create=False)
-    return QuestOk(data={"ref_id": claimr.ref_id(entity_id, pid, user, create=False)})
+def wallet_ref_id(
+    caller: CurrentPrincipal, address: AddressQ, pid: PidQ, env: EnvQ = None
+) -> QuestOk[dict[str, str]]:
+    return QuestOk(data={"ref_id": claimr.wallet_ref_id(str(caller.entity_id), pid, address, env)})
 
 
 @routes.get(
     "/wallet/referrals", auth=SECRET_KEY, summary="Wallets this wallet referred, and the points each earned"
 )
-def wallet_referrals(caller: CurrentPrincipal, address: AddressQ, pid: PidQ) -> QuestOk[dict[str, Any]]:
-    entity_id = str(caller.entity_id)
-    claimr.campaign_of(entity_id, pid)
-    user = claimr.wallet_user(entity_id, address, create=True)
-    referred = claimr.referrals_of(entity_id, pid, user)
-    return QuestOk(
-        data={
-            "address": address,
-            "points": [{"address": r["account"] or r["id"], "total_points": r["ref_xp"]} for r in referred],
-        }
-    )
+def wallet_referrals(
+    caller: CurrentPrincipal, address: AddressQ, pid: PidQ, env: EnvQ = None
+) -> QuestOk[dict[str, Any]]:
+    return QuestOk(data=claimr.wallet_referrals(str(caller.entity_id), pid, address, env))
 
 
 @routes.post(
     "/wallet/reward", errors=(Conflict,), auth=SECRET_KEY, summary="Add XP to a wallet (idempotent by id)"
 )
 def wallet_reward(body: models.WalletRewardIn, caller: CurrentPrincipal) -> models.ClaimrOk:
-    entity_id = str(caller.entity_id)
-    claimr.campaign_of(entity_id, body.pid, body.env)
-    user = claimr.wallet_user(entity_id, body.address, create=True)
-    claimr.reward(entity_id, body.pid, user, body.id, body.xp, env=body.env)
+    claimr.wallet_reward(str(caller.entity_id), body.pid, body.address, body.id, body.xp, body.env)
     return models.ClaimrOk()
 
 
@@ -77,8 +64,7 @@ def wallet_reward(body: models.WalletRewardIn, caller: CurrentPrincipal) -> mode
     summary="Take XP from a wallet (idempotent by id; strict never below zero)",
 )
 def wallet_withdraw(body: models.WalletWithdrawIn, caller: CurrentPrincipal) -> models.ClaimrOk:
-    entity_id = str(caller.entity_id)
-    claimr.campaign_of(entity_id, body.pid, body.env)
-    user = claimr.wallet_user(entity_id, body.address, create=True)
-    claimr.withdraw(entity_id, body.pid, user, body.id, body.xp, body.strict, env=body.env)
+    claimr.wallet_withdraw(
+        str(caller.entity_id), body.pid, body.address, body.id, body.xp, body.strict, body.env
+    )
     return models.ClaimrOk()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from client_models import AliasIn, DeviceIn, EventIn, Traits
 
+from questline import idempotency
 from questline.auth import ANY_ENTITY_KEY
 from questline.errors import BadRequest
 from questline.events.ingest import EventIn as Ingested
@@ -108,15 +109,7 @@ def register_device(body: DeviceIn, caller: CurrentPrincipal) -> Response[str]:
 def track_events(
     body: Annotated[list[EventIn], Body()],
     caller: CurrentPrincipal,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            min_length=1,
-            max_length=128,
-            pattern=r"^[!-~]+$",
-            description="ours: the same key again records none of the batch's events twice (a safe retry)",
-        ),
-    ] = None,
+    idempotency_key: idempotency.IdempotencyKey = None,
 ) -> Response[str]:
     if not body:
         raise BadRequest("send an array of at least one event", field="body")
@@ -135,5 +128,9 @@ def track_events(
             source="parcelvoy", event_key=event.name, name=event.name, data=data, unique_key=unique
         )
         batch.append(Ingested(ids, log, profile=profile, traits=event.user.data if event.user else None))
-    ingest(str(caller.entity_id), batch)
-    return _done()
+    entity_id = str(caller.entity_id)
+    request = [e.model_dump(mode="json") for e in body]
+    headers = idempotency.run_once(
+        entity_id, "parcelvoy-events", idempotency_key, request, lambda: ingest(entity_id, batch)
+    )
+    return Response(status_code=NO_CONTENT, body="", headers=headers)

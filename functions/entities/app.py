@@ -7,6 +7,7 @@ model and route pattern.
 
 from __future__ import annotations
 
+from entity_invitation_routes import routes as invitation_routes
 from entity_key_routes import routes as key_routes
 from entity_lookup_routes import routes as lookup_routes
 from entity_member_routes import routes as member_routes
@@ -23,6 +24,7 @@ api = Api(
     lookup_routes,
     entity_routes,
     member_routes,
+    invitation_routes,
     key_routes,
     theme_routes,
     social_routes,

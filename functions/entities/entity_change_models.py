@@ -10,6 +10,7 @@ from pydantic import Field
 
 from questline.errors import BadRequest
 from questline.http.models import ApiModel, QuestOk
+from questline.links import WebLink
 
 ENTITY_ID_PATTERN = r"^e-[0-9a-f]{32}$"
 ALIAS_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$"
@@ -17,7 +18,6 @@ WORD_PATTERN = r"^[A-Z][A-Z0-9_]{1,31}$"
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Text = Annotated[str, Field(max_length=2000)]
-Link = Annotated[str, Field(max_length=2048)]
 Handle = Annotated[str, Field(max_length=200)]
 Word = Annotated[str, Field(pattern=WORD_PATTERN)]
 Feature = Literal["CAMPAIGN_CREATION", "SUB_ENTITY"]
@@ -35,9 +35,9 @@ class EntityCreate(ApiModel):
     contracts: str | list[Annotated[str, Field(max_length=200)]] | None = Field(default=None, max_length=50)
     openseaSlug: Handle | None = None
     description: Text | None = None
-    website: Link | None = None
-    imageUrl: Link | None = None
-    bannerUrl: Link | None = None
+    website: WebLink | None = None
+    imageUrl: WebLink | None = None
+    bannerUrl: WebLink | None = None
     entityURLAlias: Annotated[str, Field(pattern=ALIAS_PATTERN)] | None = None
     parentEntityId: Annotated[str, Field(pattern=ENTITY_ID_PATTERN)] | None = None
 
@@ -50,9 +50,9 @@ class EntityUpdate(ApiModel):
     contracts: str | list[Annotated[str, Field(max_length=200)]] | None = Field(default=None, max_length=50)
     openseaSlug: Handle | None = None
     description: Text | None = None
-    website: Link | None = None
-    imageUrl: Link | None = None
-    bannerUrl: Link | None = None
+    website: WebLink | None = None
+    imageUrl: WebLink | None = None
+    bannerUrl: WebLink | None = None
     entityURLAlias: Annotated[str, Field(pattern=ALIAS_PATTERN)] | None = None
     twitter: Handle | None = None
     discord: Handle | None = None

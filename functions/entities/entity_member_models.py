@@ -43,3 +43,33 @@ def member_view(membership: dict[str, Any], user: dict[str, Any]) -> MemberView:
         displayName=membership.get("display_name"),
         addedAt=membership.get("added_at"),
     )
+
+
+class InvitationView(ApiModel):
+    """A pending invitation to become an admin. It names its invitee as the inviter named them (an email,
+    or a user id), never who holds the email."""
+
+    invitationId: str
+    entityId: str
+    role: Literal["ADMIN"]
+    status: Literal["pending"] = "pending"
+    email: str | None = None
+    userId: str | None = None
+    displayName: str | None = None
+    entityName: str | None = None
+    invitedAt: str
+    expiresAt: int
+
+
+def invitation_view(item: dict[str, Any]) -> InvitationView:
+    return InvitationView(
+        invitationId=item["invitation_id"],
+        entityId=item["entity_id"],
+        role=item["role"],
+        email=item.get("email"),
+        userId=item.get("user_id"),
+        displayName=item.get("display_name"),
+        entityName=item.get("entity_name"),
+        invitedAt=item["invited_at"],
+        expiresAt=int(item["expires_at"]),
+    )

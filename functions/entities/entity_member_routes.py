@@ -1,5 +1,6 @@
-"""An entity's people: its users (MEMBERs) and its admins. The owner (or the operator) adds and removes
-admins; the owner is never removed."""
+"""An entity's people: its users (MEMBERs) and its admins. The owner (or the operator) invites admins (they
+join when they accept, `entity_invitation_routes`) and removes them; an admin may leave; the owner is never
+removed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from questline.errors import BadRequest, RuleViolation
 from questline.http import CurrentPrincipal, Routes
 from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
-from questline.tenancy import members
+from questline.tenancy import invitations, members
 
 if TYPE_CHECKING:
     import entity_envelopes as envelopes
@@ -67,26 +68,28 @@ def list_admins(entityId: EntityId, caller: CurrentPrincipal) -> QuestOk[list[mo
     "/api/entities/{entityId}/admins",
     errors=(RuleViolation,),
     auth=PEOPLE,
-    summary="Add an admin (owner only)",
+    summary="Invite an admin (owner only): they become one when they accept; the same answer whoever has "
+    "the email",
 )
 def add_admin(
     entityId: EntityId,
     body: models.AdminAdd,
     caller: CurrentPrincipal,
-) -> envelopes.QuestDone[models.MemberView]:
+) -> envelopes.QuestDone[models.InvitationView]:
     if body.userId is None and body.email is None:
         raise BadRequest("email: name the admin by email or by userId", field="email")
-    added = members.add_admin(caller, entityId, user_id=body.userId, email=body.email, display_name=body.name)
-    return envelopes.QuestDone(
-        data=models.member_view(added.membership, added.user), message="Admin added to entity"
+    invited = invitations.invite_admin(
+        caller, entityId, user_id=body.userId, email=body.email, display_name=body.name
     )
+    # Quest Protocol's documented answer; `data` says it is an invitation, pending until accepted.
+    return envelopes.QuestDone(data=models.invitation_view(invited), message="Admin added to entity")
 
 
 @routes.delete(
     "/api/entities/{entityId}/admins/{userId}",
     errors=(RuleViolation,),
     auth=PEOPLE,
-    summary="Remove an admin (owner only)",
+    summary="Remove an admin (the owner), or leave as an admin (the admin)",
 )
 def remove_admin(
     entityId: EntityId,

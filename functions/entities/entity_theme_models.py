@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field
 
 from questline.http.models import ApiModel
+from questline.links import WebLink
 
 COLOR_PATTERN = r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"
 Color = Annotated[str, Field(pattern=COLOR_PATTERN)]
-Link = Annotated[str, Field(max_length=2048)]
 
 
 class Theme(ApiModel):
@@ -28,5 +28,5 @@ class Theme(ApiModel):
     buttonColor: Color | None = None
     fontFamily: Annotated[str, Field(max_length=100)] | None = None
     borderRadius: Annotated[int, Field(ge=0, le=64)] | None = None
-    logoUrl: Link | None = None
-    faviconUrl: Link | None = None
+    logoUrl: WebLink | None = None
+    faviconUrl: WebLink | None = None

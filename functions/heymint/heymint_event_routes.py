@@ -18,6 +18,7 @@ from questline.identity.graph import partitions_of, read_identity, resolve
 from questline.storage.codec import check_client_value
 
 routes = Routes(tag="heymint")
+LOG_ID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
 @routes.post(
@@ -41,13 +42,9 @@ def log_event(body: LogEventIn, caller: CurrentPrincipal) -> LoggedOut | LoggedB
     entity_id = str(caller.entity_id)
     if body.data is not None:
         check_client_value(body.data, "data")
-    slug = body.eventSlug or body.slug
-    if body.eventId:
-        event = definitions.event_by_id(entity_id, body.eventId)
-    elif slug:
-        event = definitions.event_by_slug(entity_id, slug)
-    else:
-        raise BadRequest("eventId or eventSlug is required", field="eventId")
+    event = definitions.event_to_log(
+        entity_id, body.eventId, {"eventSlug": body.eventSlug, "slug": body.slug}
+    )
     if body.identityId:
         identity = read_identity(entity_id, body.identityId)
     elif body.identityUniqueIdentifier:
@@ -61,10 +58,10 @@ def log_event(body: LogEventIn, caller: CurrentPrincipal) -> LoggedOut | LoggedB
         )
     else:
         raise BadRequest("identityId is required", field="identityId")
-    log = LogInput(
+    log = LogInput(  # a HeyMint log's name is its event's slug (what campaign tasks wait for)
         source="heymint",
         event_key=str(event["slug"]),
-        name=str(event["name"]),
+        name=str(event["slug"]),
         event_id=str(event["event_id"]),
         data=body.data or {},
         unique_key=body.uniqueIdentifier,
@@ -93,7 +90,9 @@ def get_logs(
     caller: CurrentPrincipal,
     eventId: Annotated[str | None, Query(max_length=2000)] = None,
     identityId: Annotated[str | None, Query(max_length=2000)] = None,
-    after: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    after: Annotated[
+        str | None, Query(pattern=LOG_ID_PATTERN, description="the id of the last log seen (a log id)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIST_LIMIT)] = 100,
 ) -> LogsOut:
     entity_id = str(caller.entity_id)
@@ -107,7 +106,7 @@ def get_logs(
         entity_id,
         event_keys=[str(e["slug"]) for e in events] or None,
         identity_ids=partitions or None,
-        after=after,
+        after=after.lower() if after else None,
         limit=limit,
     )
     return LogsOut(logs=[_log_out(item, survivors) for item in page.items], hasMore=page.has_more)

@@ -7,6 +7,7 @@ import math
 from aws_lambda_powertools.event_handler import Response
 from ingest_models import RecordIn
 
+from questline import idempotency
 from questline.auth import ANY_ENTITY_KEY
 from questline.errors import BadRequest
 from questline.events.ingest import EventIn, ingest
@@ -65,7 +66,11 @@ def _identity_keys(body: RecordIn) -> tuple[Identifier, ...]:
     auth=ANY_ENTITY_KEY,
     summary="Record an event (Endu); links the identity keys it carries",
 )
-def record(body: RecordIn, caller: CurrentPrincipal) -> Response[str]:
+def record(
+    body: RecordIn,
+    caller: CurrentPrincipal,
+    idempotency_key: idempotency.IdempotencyKey = None,
+) -> Response[str]:
     entity_id = organization_of(str(caller.entity_id), body.organization_id)
     client_ts = _timestamp(body.timestamp)
     check_client_value(body.event_data, "event_data")
@@ -77,6 +82,10 @@ def record(body: RecordIn, caller: CurrentPrincipal) -> Response[str]:
         data=body.event_data,
         client_ts=client_ts,
         property_id=body.property_id,
+        unique_key=f"request:{idempotency_key}" if idempotency_key else None,
     )
-    ingest(entity_id, [EventIn(keys, log, identity_id=body.c_user_id)])
-    return Response(status_code=200, body="")
+    event = EventIn(keys, log, identity_id=body.c_user_id)
+    headers = idempotency.run_once(
+        entity_id, "endu", idempotency_key, body.model_dump(), lambda: ingest(entity_id, [event])
+    )
+    return Response(status_code=200, body="", headers=headers)

@@ -34,6 +34,7 @@ class Tenant(NamedTuple):
     secret_key_id: str
     public_key: str
     custom_id: str
+    invitation_id: str = ""  # an admin invitation of the entity, pending (addressed to nobody's account)
 
 
 def operator(api: Api) -> dict[str, str]:
@@ -86,8 +87,21 @@ def furnish_tenant(
     given, such as the local stack's seeded ones)."""
     unique = secrets.token_hex(4)
     admin = new_user(api, f"{label} admin")
-    added = api.post(f"/api/entities/{entity_id}/admins", headers=owner.headers, json={"email": admin.email})
-    assert added.status_code == 200, added.text
+    invited = api.post(
+        f"/api/entities/{entity_id}/admins", headers=owner.headers, json={"email": admin.email}
+    )
+    assert invited.status_code == 200, invited.text
+    accepted = api.post(
+        f"/api/entities/{entity_id}/invitations/{invited.json()['data']['invitationId']}/accept",
+        headers=admin.headers,
+    )
+    assert accepted.status_code == 200, accepted.text
+    pending = api.post(
+        f"/api/entities/{entity_id}/admins",
+        headers=owner.headers,
+        json={"email": f"invitee-{unique}@example.com"},
+    )
+    assert pending.status_code == 200, pending.text
     if secret_key is None:
         secret_id, secret_key = new_key(api, owner, entity_id, "sk")
     else:
@@ -105,7 +119,18 @@ def furnish_tenant(
         },
     )
     assert claimed.status_code == 201, claimed.text
-    return Tenant(entity_id, name, alias, owner, admin, secret_key, secret_id, public_key, custom_id)
+    return Tenant(
+        entity_id,
+        name,
+        alias,
+        owner,
+        admin,
+        secret_key,
+        secret_id,
+        public_key,
+        custom_id,
+        pending.json()["data"]["invitationId"],
+    )
 
 
 def key_id_of(api: Api, user: User, entity_id: str, key: str) -> str:

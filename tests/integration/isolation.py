@@ -53,6 +53,23 @@ def entity_route_requests(a: Tenant) -> dict[str, tuple[str, dict[str, Any] | No
             {"role": "ADMIN", "email": a.admin.email},
         ),
         "DELETE /api/entities/{entityId}/admins/{userId}": (f"{e}/admins/{a.admin.user_id}", None, None),
+        "GET /api/users/{userId}/invitations": (f"/api/users/{a.owner.user_id}/invitations", None, None),
+        "GET /api/entities/{entityId}/invitations": (f"{e}/invitations", None, None),
+        "POST /api/entities/{entityId}/invitations/{invitationId}/accept": (
+            f"{e}/invitations/{a.invitation_id}/accept",
+            None,
+            None,
+        ),
+        "POST /api/entities/{entityId}/invitations/{invitationId}/decline": (
+            f"{e}/invitations/{a.invitation_id}/decline",
+            None,
+            None,
+        ),
+        "DELETE /api/entities/{entityId}/invitations/{invitationId}": (
+            f"{e}/invitations/{a.invitation_id}",
+            None,
+            None,
+        ),
         "GET /api/entities/{entityId}/keys": (f"{e}/keys", None, None),
         "POST /api/entities/{entityId}/keys": (f"{e}/keys", None, {"type": "sk"}),
         "POST /api/entities/{entityId}/keys/{keyId}/rotate": (

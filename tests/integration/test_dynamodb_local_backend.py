@@ -41,8 +41,9 @@ def test_routes_answer_on_dynamodb_local(ddb_stack: LocalStack) -> None:
 
     assert health.json()["table"]["reachable"] is True
     assert entity.status_code == 200 and entity.json()["data"]["entityId"] == state["entity_id"]
-    # DynamoDB Local's accounting is real: the key lookup and the entity read, 0.5 RCU each
-    assert entity.headers["x-questline-capacity"].startswith("calls=2;rcu=1;wcu=0;txwcu=0;txitems=0;")
+    # DynamoDB Local's accounting is real: the key lookup, its entity (a credential dies with its entity)
+    # and the entity the route reads, 0.5 RCU each
+    assert entity.headers["x-questline-capacity"].startswith("calls=3;rcu=1.5;wcu=0;txwcu=0;txitems=0;")
 
 
 def test_fifty_identical_heymint_logs_over_http_make_one(ddb_stack: LocalStack) -> None:

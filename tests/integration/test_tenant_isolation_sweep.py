@@ -68,6 +68,11 @@ ENTITY_ROUTE_ACCEPTS = {
     "POST /api/entities/{entityId}/users": _PEOPLE,
     "POST /api/entities/{entityId}/admins": _PEOPLE,
     "DELETE /api/entities/{entityId}/admins/{userId}": _PEOPLE,
+    "GET /api/users/{userId}/invitations": _PEOPLE,
+    "GET /api/entities/{entityId}/invitations": _PEOPLE,
+    "POST /api/entities/{entityId}/invitations/{invitationId}/accept": frozenset({PLATFORM_USER}),
+    "POST /api/entities/{entityId}/invitations/{invitationId}/decline": frozenset({PLATFORM_USER}),
+    "DELETE /api/entities/{entityId}/invitations/{invitationId}": _PEOPLE,
     "POST /api/entities/{entityId}/keys": _PEOPLE,
     "POST /api/entities/{entityId}/keys/{keyId}/rotate": _PEOPLE,
     "DELETE /api/entities/{entityId}/keys/{keyId}": _PEOPLE,
@@ -83,6 +88,10 @@ NO_CONTROL = {
     "POST /api/entities/{entityId}/keys/{keyId}/rotate": "would rotate A's secret key",
     "DELETE /api/entities/{entityId}/keys/{keyId}": "would revoke A's secret key",
     "POST /v1/events": "the slug is A's own (409 for A: slugs are unique per entity)",
+    "POST /api/entities/{entityId}/invitations/{invitationId}/accept": "only the invitee answers (A's "
+    "invitation is addressed to an email nobody holds: 404 to everyone)",
+    "POST /api/entities/{entityId}/invitations/{invitationId}/decline": "only the invitee answers (as above)",
+    "DELETE /api/entities/{entityId}/invitations/{invitationId}": "would withdraw A's pending invitation",
 }
 
 
@@ -397,7 +406,14 @@ def probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
     probe("GET /campaign/points", "/campaign/points", {"pid": PID}, None, _SK, False)
     probe("GET /campaign/stats", "/campaign/stats", {"pid": PID}, None, _SK, False)
     probe("GET /code", "/code", {"code": a.code, "pid": PID}, None, _SK, True)
-    probe("POST /code", "/code", None, {"code": a.code, "pid": PID, "used_by": _fresh("0xsweep")}, _SK, True)
+    probe(
+        "POST /code",
+        "/code",
+        None,
+        {"code": a.code, "pid": PID, "used_by": "0x" + uuid.uuid4().hex + "0" * 8},
+        _SK,
+        True,
+    )
     probe("DELETE /code", "/code", None, {"code": a.code, "pid": PID, "used_by": a.wallet}, _SK, True)
     probe("GET /leaderboard", "/leaderboard", {**alice, "around": 2}, None, _OWN_READ, False)
     # claimr wallets
@@ -535,7 +551,7 @@ def tenant_a(api: Api, receivers: tuple[Receiver, Receiver]) -> Iterator[TenantA
     )
     alice_id = _ok(api.get("/user/activity", headers=sk, params={**who, "account": alice}))["data"]["userId"]
     bob_id = _ok(api.get("/user/activity", headers=sk, params={**who, "account": bob}))["data"]["userId"]
-    wallet, code = _fresh("0xa11ce"), _fresh("ALPHA").upper()
+    wallet, code = "0xa11ce" + uuid.uuid4().hex[:32] + "000", _fresh("ALPHA").upper()  # 0x + 40 hex
     _ok(api.post(f"{base}/campaigns/{PID}/codes", headers=sk, json={"codes": [code], "max_uses": 5}), 201)
     _ok(api.post("/code", headers=sk, json={"code": code, "pid": PID, "used_by": wallet}))
     _ok(

@@ -102,6 +102,17 @@ class Quest:
         assert reply.status == 201, reply.text
         return str(reply.data["entityId"])
 
+    def add_admin(self, inviter: dict[str, str], entity_id: str, admin: User, **body: Any) -> Reply:
+        """Invite `admin` (by user id unless `body` names them) and accept as them: the accepted reply."""
+        path = f"/api/entities/{entity_id}"
+        invited = self.call("POST", f"{path}/admins", inviter, body or {"userId": admin.user_id})
+        assert invited.status == 200, invited.text
+        accepted = self.call(
+            "POST", f"{path}/invitations/{invited.data['invitationId']}/accept", admin.headers
+        )
+        assert accepted.status == 200, accepted.text
+        return accepted
+
     def new_key(self, user: User, entity_id: str, kind: str = "sk") -> tuple[str, str]:
         reply = self.call("POST", f"/api/entities/{entity_id}/keys", user.headers, {"type": kind})
         assert reply.status == 201, reply.text

@@ -153,15 +153,16 @@ def test_campaign_management_needs_this_entitys_secret_key(aws: Aws, entity: dic
 def test_invite_codes_are_created_assigned_exhausted_and_released(
     aws: Aws, live_campaign: dict[str, Any]
 ) -> None:
+    A, B, C = (f"0x{n:040x}" for n in (0xAAA, 0xBBB, 0xCCC))  # wallets: 0x and 40 hex digits
     created = aws.call(ADMIN, "campaign_admin_codes")
     generated = admin(aws, "POST", f"/{P}/codes", body={"count": 3, "prefix": "SUMMER-", "max_uses": 1})
     duplicate = aws.call(ADMIN, "campaign_admin_codes")
-    first = call(aws, "POST", "/code", body={"code": "ABC123", "pid": P, "used_by": "0xAAA"})
-    second = call(aws, "POST", "/code", body={"code": "ABC123", "pid": P, "used_by": "0xBBB"})
-    exhausted = call(aws, "POST", "/code", body={"code": "ABC123", "pid": P, "used_by": "0xCCC"})
+    first = call(aws, "POST", "/code", body={"code": "ABC123", "pid": P, "used_by": A})
+    second = call(aws, "POST", "/code", body={"code": "ABC123", "pid": P, "used_by": B})
+    exhausted = call(aws, "POST", "/code", body={"code": "ABC123", "pid": P, "used_by": C})
     info = call(aws, "GET", "/code", query=f"code=ABC123&pid={P}")
-    held = call(aws, "GET", "/wallet/code", query=f"address=0xAAA&pid={P}")
-    released = call(aws, "DELETE", "/code", body={"code": "ABC123", "pid": P, "used_by": "0xAAA"})
+    held = call(aws, "GET", "/wallet/code", query=f"address={A}&pid={P}")
+    released = call(aws, "DELETE", "/code", body={"code": "ABC123", "pid": P, "used_by": A})
     after = call(aws, "GET", "/code", query=f"code=ABC123&pid={P}")
 
     assert created[0] == 201 and created[1]["data"]["codes"] == ["ABC123"]
@@ -169,9 +170,9 @@ def test_invite_codes_are_created_assigned_exhausted_and_released(
     assert duplicate[0] == 409
     assert first == (200, {"success": True, "data": {}}) and second[0] == 200
     assert exhausted[0] == 422 and exhausted[1]["code"] == "code_exhausted"
-    assert info[1]["data"]["used_by"] == ["0xAAA", "0xBBB"]
+    assert info[1]["data"]["used_by"] == [A, B]
     assert held[1]["data"] == {"code": "ABC123"}
-    assert released[0] == 200 and after[1]["data"]["used_by"] == ["0xBBB"]
+    assert released[0] == 200 and after[1]["data"]["used_by"] == [B]
 
 
 # --- ledger ----------------------------------------------------------------------------------------------

@@ -320,9 +320,7 @@ def test_only_the_operator_changes_the_plan(aws: Aws, quest: Quest) -> None:
 def test_delete_stops_keys_at_once_and_makes_the_data_unreachable(quest: Quest) -> None:
     owner, admin = quest.new_user("Owner"), quest.new_user("Admin")
     entity_id = quest.new_entity(owner, entityURLAlias="doomed")
-    quest.call(
-        "POST", f"/api/entities/{entity_id}/admins", owner.headers, {"role": "ADMIN", "email": admin.email}
-    )
+    quest.add_admin(owner.headers, entity_id, admin, role="ADMIN", email=admin.email)
     _, secret = quest.new_key(owner, entity_id, "sk")
     _, public = quest.new_key(owner, entity_id, "pk")
     quest.call(

@@ -126,7 +126,14 @@ SAMPLE_ORDER = [
     "entities_get",
     "entities_list",
     "entities_create_user",
+    "entities_add_admin",  # an invitation; declined, invited again, withdrawn, invited again, accepted
+    "entities_pending_invitations",
+    "entities_user_invitations",
+    "entities_decline_invitation",
     "entities_add_admin",
+    "entities_withdraw_invitation",
+    "entities_add_admin",
+    "entities_accept_invitation",
     "entities_admins",
     "entities_remove_admin",
     "entities_add_users",
@@ -185,7 +192,9 @@ def test_every_sample_event_answers_2xx(aws: Aws, quest: Quest, provider: FakeOA
         data = json.loads(response["body"])["data"]
         covered.add(json.loads((EVENTS / f"{name}.json").read_text())["routeKey"])
         if name == "entities_create_user":
-            values["ADMIN_USER_ID"] = data["userId"]
+            values["ADMIN_USER_ID"], values["ADMIN_USER_TOKEN"] = data["userId"], data["token"]
+        elif name == "entities_add_admin":
+            values["INVITATION_ID"] = data["invitationId"]
         elif name == "entities_rotate_key":
             values["SECRET_KEY"] = data["key"]  # the rotated key is revoked next
         elif name == "entities_rotate_user_token":

@@ -7,12 +7,16 @@ through reach here). Every projection is idempotent, so a replayed record or bat
 * a `referral` inserted: the referrer's referral tasks (also run right after the change that made it);
 * an activity item inserted (completions, ledger entries, referrals, widget tokens): one webhook message
   per matching hook, queued once however often the record is replayed (`webhooks.fanout`).
+
+A preview's items (`env=dev`, `campaigns.preview`) get the task engine and referral evaluation only: they
+feed no leaderboard and no statistics, and fire no webhook.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from questline.campaigns.preview import is_preview
 from questline.storage.codec import from_item
 from questline.webhooks import fanout
 
@@ -29,6 +33,7 @@ def project_record(record: dict[str, Any]) -> int:
     if new is None:
         return 0
     kind = new.get("type")
+    preview = is_preview(new.get("pid"))
     earned = 0
     if kind == "event_log" and event == "INSERT":
         from questline.campaigns.tasks import on_event_log
@@ -38,17 +43,18 @@ def project_record(record: dict[str, Any]) -> int:
         from questline.campaigns.merges import consolidate
 
         consolidate(str(new["entity_id"]), str(new["merged_into"]), str(new["identity_id"]))
-    elif kind == "balance":
+    elif kind == "balance" and not preview:
         from questline.campaigns.projection import apply_balance
 
         apply_balance(new)
     if kind == "referral" and event == "INSERT":
         from questline.campaigns import participants, store
 
-        campaign = store.load(str(new["entity_id"]), str(new["pid"])).campaign
-        participants.evaluate_referrer(
-            str(new["entity_id"]), str(new["pid"]), str(new["referrer_id"]), campaign
-        )
-    if event == "INSERT":
+        scope = store.scope_of(str(new["entity_id"]), str(new["pid"]))
+        if scope is not None:
+            participants.evaluate_referrer(
+                scope.entity_id, scope.storage_pid, str(new["referrer_id"]), scope.campaign
+            )
+    if event == "INSERT" and not preview:
         fanout.fan_out(str(record.get("eventID", "")), new)
     return earned

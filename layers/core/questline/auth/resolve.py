@@ -4,6 +4,15 @@ Where a credential travels (DESIGN.md §3): `Authorization: Bearer <key>`, `x-ap
 `apikey`, and `userid` + `token` for platform users. The key's prefix says what it is. Keys and tokens
 are looked up by SHA-256; a resolved principal is cached per container for `AUTH_CACHE_SECONDS`, so a
 warm container spends no DynamoDB read on auth.
+
+Two rules bound what a cache may believe:
+
+* A credential of an entity (its keys, its users' widget tokens) dies with the entity: resolving one reads
+  the entity too, and refuses it once the entity is deleted.
+* A cached key never outlives its own expiry. A key rotated in another container gets its expiry there
+  (`KEY_ROTATION_GRACE_SECONDS` from the rotation), which a warm container here cannot hear of; so an
+  entity key is cached for at most the grace period: whatever it cached before the rotation is read again
+  before the old key's grace runs out. (A grace of 0 means no caching of entity keys at all.)
 """
 
 from __future__ import annotations
@@ -11,10 +20,10 @@ from __future__ import annotations
 import hmac
 import re
 import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
+from questline import clock
 from questline.auth.policy import AuthPolicy
 from questline.auth.principal import PREFIXES, CredentialKind, Principal
 from questline.errors import Unauthorized, UnknownCredential
@@ -108,23 +117,39 @@ def authenticate(policy: AuthPolicy, headers: Mapping[str, str]) -> Principal | 
 _cache: dict[str, tuple[Principal, float]] = {}
 _cache_lock = threading.Lock()
 _CACHE_LIMIT = 2048
+_ENTITY_KEYS = frozenset({CredentialKind.SECRET_KEY, CredentialKind.PUBLISHABLE_KEY})
+
+
+def _cache_seconds(kind: CredentialKind) -> float:
+    settings = get_settings()
+    if kind in _ENTITY_KEYS:
+        return max(0, min(settings.auth_cache_seconds, settings.key_rotation_grace_seconds))
+    return settings.auth_cache_seconds
 
 
 def _resolve(credential: Credential) -> Principal:
     cache_key = credential.cache_key
-    now = time.time()
+    now = clock.now()
     with _cache_lock:
         hit = _cache.get(cache_key)
     if hit is not None and hit[1] > now:
         return hit[0]
     principal, valid_until = _RESOLVERS[credential.kind](credential)
-    ttl_end = now + get_settings().auth_cache_seconds
+    if principal.entity_id is not None:
+        _require_live_entity(principal.entity_id)
+    ttl_end = now + _cache_seconds(credential.kind)
     expires = min(ttl_end, valid_until) if valid_until else ttl_end
     with _cache_lock:
         if len(_cache) >= _CACHE_LIMIT:
             _cache.clear()
         _cache[cache_key] = (principal, expires)
     return principal
+
+
+def _require_live_entity(entity_id: str) -> None:
+    entity = get_table().get(keys.entity(entity_id))
+    if entity is None or entity.get("status") == "deleted":  # tenancy.access.DELETED
+        raise UnknownCredential("the credential's entity no longer exists")
 
 
 def forget_cached(secret: str) -> None:
@@ -178,7 +203,7 @@ def _resolve_entity_key(credential: Credential) -> tuple[Principal, float | None
     if item is None or item.get("kind") != credential.kind.value or item.get("status") != "active":
         raise UnknownCredential("the key is not valid")
     expires_at = item.get("expires_at")
-    if expires_at is not None and float(expires_at) <= time.time():
+    if expires_at is not None and float(expires_at) <= clock.now():
         raise UnknownCredential("the key has expired")
     principal = Principal(credential.kind, entity_id=str(item["entity_id"]), key_id=str(item["key_id"]))
     return principal, float(expires_at) if expires_at is not None else None

@@ -20,6 +20,7 @@ from questline.storage.transaction import Transaction
 from questline.tenancy.access import MANAGE, READ, entity_not_found, live, load_entity, membership_checks
 
 MAX_CODES = 1000
+MAX_CODE_USES = invite_codes.MAX_USES
 
 
 def parse_definition(raw: Any, pid: str) -> Campaign:
@@ -54,6 +55,7 @@ def publish(caller: Principal, entity_id: str, pid: str) -> dict[str, Any]:
     published = store.published_copy(entity_id, pid)
     transaction = _guarded(caller, entity_id)
     transaction.add(TxPut(published))
+    transaction.add(store.preview_restart(entity_id, pid))
     transaction.add(TxCheck(keys.entity(entity_id), live()), entity_not_found(entity_id))
     transaction.commit()
     store.forget(entity_id)

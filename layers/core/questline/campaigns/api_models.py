@@ -12,7 +12,7 @@ Account = Annotated[str, Field(min_length=1, max_length=256)]
 Platform = Annotated[str, Field(min_length=1, max_length=64)]
 Pid = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 EntryId = Annotated[str, Field(min_length=1, max_length=128)]
-Env = Literal["dev", "prod", "live", "string", ""] | None
+Env = Annotated[str, Field(max_length=16, description="dev: a preview of the draft (kept apart from live)")]
 Xp = Annotated[StrictInt, Field(gt=0, le=1_000_000_000, description="a positive whole number of XP")]
 Number = StrictInt | StrictFloat
 
@@ -34,7 +34,7 @@ class UserIn(ClaimrModel):
 class RewardIn(UserIn):
     id: EntryId
     xp: Xp
-    env: str | None = None
+    env: Env | None = None
 
 
 class WithdrawIn(RewardIn):
@@ -43,24 +43,26 @@ class WithdrawIn(RewardIn):
 
 class RefIdIn(UserIn):
     ref_id: str = Field(min_length=1, max_length=64)
+    env: Env | None = None
 
 
 class ReferrerIn(UserIn):
     ref_account: Account
     ref_platform: Platform
+    env: Env | None = None
 
 
 class ActionValueIn(UserIn):
     cid: str = Field(min_length=1, max_length=64)
     aid: str = Field(min_length=1, max_length=64)
     value: Number
-    env: str | None = None
+    env: Env | None = None
 
 
 class StreamValueIn(UserIn):
     stream: str = Field(min_length=1, max_length=128)
     value: Number
-    env: str | None = None
+    env: Env | None = None
 
 
 class ClaimrEventIn(UserIn):
@@ -69,6 +71,7 @@ class ClaimrEventIn(UserIn):
     category: str | None = Field(default=None, max_length=256)
     data: dict[str, Any] | None = None
     ts: Number | None = None
+    env: Env | None = None
 
 
 class InviteCodeIn(ClaimrModel):
@@ -82,8 +85,34 @@ class WalletRewardIn(ClaimrModel):
     pid: Pid
     id: EntryId
     xp: Xp
-    env: str | None = None
+    env: Env | None = None
 
 
 class WalletWithdrawIn(WalletRewardIn):
     strict: StrictBool = False
+
+
+class Skipped(ClaimrModel):
+    """An action a report did not move, and why."""
+
+    id: str
+    reason: Literal["done", "window_not_open", "locked"] = Field(
+        description="done: a once task already finished; window_not_open: a recurring task done in its "
+        "current window (next_available_at says when the next opens); locked: a dependency is not done"
+    )
+    next_available_at: float | None = None
+
+
+class Report(ClaimrModel):
+    """What a value report did (ours; claimr answers only `success`)."""
+
+    counted: bool = Field(description="whether the report moved any task")
+    completed: list[str] = Field(description="the tasks it completed")
+    quests_completed: list[str]
+    skipped: list[Skipped]
+    preview: bool = Field(description="true when it went to the draft's preview (env=dev)")
+
+
+class ReportOk(ClaimrModel):
+    success: Literal[True] = True
+    data: Report

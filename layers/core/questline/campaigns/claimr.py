@@ -1,6 +1,11 @@
-"""The claimr surface's services: one call per route. Users are (`account`, `platform`) resolved through
-the identity graph (`platform=web3` is a wallet, the same identity as `/wallet/*` addresses and Endu's
-wallet keys); campaigns are the published ones, or drafts with `env=dev`."""
+"""The claimr surface's services: one call per route, so routes that mean the same thing cannot drift.
+
+Each service first decides the campaign the request names, in one place (`_scope`): the published one, or,
+with `env=dev`, a preview of its draft (`campaigns.preview`), whose state is kept apart from live data; a
+refused campaign refuses the request before anyone is registered. Then the user: (`account`, `platform`)
+resolved through the identity graph (`platform=web3` is a wallet, the same identity as `/wallet/*`
+addresses and Endu's wallet keys), registered on first sight where the route writes. Previews count no
+monthly active user; the table's stream keeps them off leaderboards, statistics and webhooks."""
 
 from __future__ import annotations
 
@@ -9,18 +14,24 @@ from typing import Any, NamedTuple
 
 from questline import clock
 from questline.auth import CredentialKind, Principal
-from questline.campaigns import engine, ledger, participants, referrals, store, widgets
+from questline.campaigns import codes, engine, leaderboard, ledger, participants, referrals, store, widgets
 from questline.campaigns.definition import RECURRENCE_SECONDS, Campaign
 from questline.campaigns.ledger import Entry
+from questline.campaigns.preview import expiry
+from questline.campaigns.store import Scope
 from questline.errors import BadRequest, Forbidden, NotFound, RuleViolation
-from questline.events.ingest import EventIn, ingest
-from questline.events.logs import LogInput, list_logs
+from questline.events.ingest import ingest_one
+from questline.events.logs import LogInput, list_logs, log_item
 from questline.identity import identifiers
 from questline.identity.graph import partitions_of, read_identity, resolve
-from questline.identity.identifiers import Identifier
+from questline.identity.identifiers import WALLET_PLATFORMS, Identifier
 from questline.identity.profiles import update_profile
 from questline.storage import get_table, keys
+from questline.storage.table import ConditionFailed, TxPut, not_exists
 from questline.tenancy.mau import record_monthly_activity
+from questline.wallets import wallet_address
+
+MAX_EVENTS_LISTED = 1000
 
 
 class User(NamedTuple):
@@ -29,18 +40,29 @@ class User(NamedTuple):
 
 
 def user_identifier(account: str, platform: str) -> Identifier:
+    if platform.strip().lower() in WALLET_PLATFORMS:
+        return wallet_address(account, "account")
     return identifiers.account(platform, account)
+
+
+def _registered(entity_id: str, identifier: Identifier, label: str, *, create: bool) -> User:
+    """The identity behind `identifier`; with `create`, registered on first sight, named by `label` (claimr:
+    a user's name defaults to the account) until a name is given (`GET /token`)."""
+    resolved = resolve(entity_id, [identifier], create=create)
+    if resolved.created:
+        update_profile(entity_id, resolved.identity_id, fields={"name": label})
+    return User(resolved.identity_id, label)
 
 
 def find_user(entity_id: str, account: str, platform: str, *, create: bool) -> User:
     """The identity behind (account, platform); with `create`, registered on first sight."""
-    resolved = resolve(entity_id, [user_identifier(account, platform)], create=create)
-    return User(resolved.identity_id, account)
+    return _registered(entity_id, user_identifier(account, platform), account, create=create)
 
 
-def wallet_user(entity_id: str, address: str, *, create: bool) -> User:
-    resolved = resolve(entity_id, [identifiers.wallet(address)], create=create)
-    return User(resolved.identity_id, address)
+def wallet_user(entity_id: str, address: str, *, create: bool, field: str = "address") -> User:
+    """The wallet an address names (checked per chain, `questline.wallets`), named by its address."""
+    wallet = wallet_address(address, field)
+    return _registered(entity_id, wallet, wallet.value, create=create)
 
 
 def caller_may_read(caller: Principal, user: User) -> None:
@@ -57,6 +79,9 @@ def requested_user(
     or not that user exists, so it learns nothing about them."""
     entity_id = str(caller.entity_id)
     widget = caller.kind is CredentialKind.WIDGET_TOKEN
+    if (account is None) != (platform is None):  # claimr: required together
+        missing, given = ("platform", "account") if platform is None else ("account", "platform")
+        raise BadRequest(f"{missing} is required with {given}", field=missing)
     if account is None or platform is None:
         return User(caller.user_id, caller.user_id) if widget and caller.user_id else None
     if widget:
@@ -70,8 +95,26 @@ def requested_user(
     return user
 
 
-def campaign_of(entity_id: str, pid: str, env: str | None = None) -> store.StoredCampaign:
-    return store.load(entity_id, pid, draft=env == "dev")
+def _scope(entity_id: str, pid: str, env: str | None) -> Scope:
+    """The one place a request's campaign is decided: published, or a preview of the draft with env=dev."""
+    return store.scope(entity_id, pid, env=env)
+
+
+def _named_user(
+    caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None, *, create: bool
+) -> tuple[Scope, User]:
+    """The campaign first (so nothing is registered for a request it refuses), then the user named."""
+    scope = _scope(str(caller.entity_id), pid, env)
+    user = requested_user(caller, account, platform, create=create)
+    if user is None:
+        raise BadRequest("account and platform are required", field="account")
+    return scope, user
+
+
+def _active(scope: Scope, user: User) -> None:
+    """Count the user as active this month, unless the request was a preview."""
+    if not scope.preview:
+        record_monthly_activity(scope.entity_id, user.identity_id)
 
 
 # --- users ---------------------------------------------------------------------------------------------
@@ -86,9 +129,12 @@ def user_token(entity_id: str, account: str, platform: str, name: str | None) ->
     return token
 
 
-def balance(entity_id: str, pid: str, user: User) -> dict[str, int]:
-    campaign_of(entity_id, pid)
-    return ledger.balance_of(entity_id, pid, user.identity_id)
+def balance(
+    caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None
+) -> dict[str, int]:
+    scope, user = _named_user(caller, pid, account, platform, env, create=False)
+    held = ledger.balance_of(scope.entity_id, scope.storage_pid, user.identity_id)
+    return {"xp": held["xp"], "ref_xp": held["ref_xp"], "ugc_xp": held["ugc_xp"]}
 
 
 def _xp(xp: int, field: str = "xp") -> int:
@@ -97,74 +143,105 @@ def _xp(xp: int, field: str = "xp") -> int:
     return xp
 
 
-def reward(entity_id: str, pid: str, user: User, entry_id: str, xp: int, *, env: str | None = None) -> bool:
-    stored = campaign_of(entity_id, pid, env)
+def _reward(scope: Scope, user: User, entry_id: str, xp: int) -> bool:
     entry = Entry(entry_id, user.identity_id, "xp", _xp(xp), "reward")
-    applied = ledger.change(entity_id, pid, entry)
+    applied = ledger.change(scope.entity_id, scope.storage_pid, entry)
     if applied:
-        record_monthly_activity(entity_id, user.identity_id)
-        participants.refresh_referral(entity_id, pid, user.identity_id, stored.campaign)
+        _active(scope, user)
+        participants.refresh_referral(scope.entity_id, scope.storage_pid, user.identity_id, scope.campaign)
     return applied
 
 
-def withdraw(
-    entity_id: str, pid: str, user: User, entry_id: str, xp: int, strict: bool, *, env: str | None = None
+def _withdraw(scope: Scope, user: User, entry_id: str, xp: int, strict: bool) -> bool:
+    entry = Entry(entry_id, user.identity_id, "xp", -_xp(xp), "withdraw")
+    return ledger.change(scope.entity_id, scope.storage_pid, entry, strict=strict)
+
+
+def reward(
+    entity_id: str, pid: str, account: str, platform: str, entry_id: str, xp: int, env: str | None
 ) -> bool:
-    campaign_of(entity_id, pid, env)
-    return ledger.change(
-        entity_id, pid, Entry(entry_id, user.identity_id, "xp", -_xp(xp), "withdraw"), strict=strict
-    )
+    scope = _scope(entity_id, pid, env)
+    return _reward(scope, find_user(entity_id, account, platform, create=True), entry_id, xp)
 
 
-def ref_id(entity_id: str, pid: str, user: User, *, create: bool = True) -> str:
-    campaign_of(entity_id, pid)
-    return referrals.ref_id_of(entity_id, pid, user.identity_id, create=create)
+def withdraw(
+    entity_id: str,
+    pid: str,
+    account: str,
+    platform: str,
+    entry_id: str,
+    xp: int,
+    strict: bool,
+    env: str | None,
+) -> bool:
+    scope = _scope(entity_id, pid, env)
+    return _withdraw(scope, find_user(entity_id, account, platform, create=True), entry_id, xp, strict)
 
 
-def _referee(entity_id: str, pid: str, account: str, platform: str) -> User:
+def ref_id(caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None) -> str:
+    scope, user = _named_user(caller, pid, account, platform, env, create=True)
+    return referrals.ref_id_of(scope.entity_id, scope.storage_pid, user.identity_id)
+
+
+def _referee(scope: Scope, account: str, platform: str) -> User:
     """The user being referred: refused when a referrer is set already, registered only when new (a new
     user cannot be refused for a cycle or a second referrer, so a refusal never leaves a user behind)."""
     try:
-        user = find_user(entity_id, account, platform, create=False)
+        user = find_user(scope.entity_id, account, platform, create=False)
     except NotFound:
-        return find_user(entity_id, account, platform, create=True)
-    if participants.read(entity_id, pid, user.identity_id).state.get("referrer"):
+        return find_user(scope.entity_id, account, platform, create=True)
+    if participants.read(scope.entity_id, scope.storage_pid, user.identity_id).state.get("referrer"):
         raise RuleViolation("this user already has a referrer", code="referrer_already_set", field="account")
     return user
 
 
-def set_referrer_by_ref_id(entity_id: str, pid: str, account: str, platform: str, ref: str) -> None:
-    stored = campaign_of(entity_id, pid)
-    referrer_id = referrals.owner_of_ref_id(entity_id, pid, ref)
-    user = _referee(entity_id, pid, account, platform)
+def set_referrer_by_ref_id(
+    entity_id: str, pid: str, account: str, platform: str, ref: str, env: str | None
+) -> None:
+    scope = _scope(entity_id, pid, env)
+    referrer_id = referrals.owner_of_ref_id(entity_id, scope.storage_pid, ref)
+    user = _referee(scope, account, platform)
     referrals.set_referrer(
-        entity_id, pid, user.identity_id, referrer_id, stored.campaign, referee_label=user.label
+        entity_id, scope.storage_pid, user.identity_id, referrer_id, scope.campaign, referee_label=user.label
     )
 
 
 def set_referrer(
-    entity_id: str, pid: str, account: str, platform: str, ref_account: str, ref_platform: str
+    entity_id: str,
+    pid: str,
+    account: str,
+    platform: str,
+    ref_account: str,
+    ref_platform: str,
+    env: str | None,
 ) -> None:
-    stored = campaign_of(entity_id, pid)
+    scope = _scope(entity_id, pid, env)
     if user_identifier(account, platform) == user_identifier(ref_account, ref_platform):
         raise RuleViolation("a user cannot refer themselves", code="self_referral", field="ref_account")
     try:
         referrer = find_user(entity_id, ref_account, ref_platform, create=False)
     except NotFound:
         raise NotFound("the referrer is not a user of this entity", field="ref_account") from None
-    user = _referee(entity_id, pid, account, platform)
+    user = _referee(scope, account, platform)
     referrals.set_referrer(
-        entity_id, pid, user.identity_id, referrer.identity_id, stored.campaign, referee_label=user.label
+        entity_id,
+        scope.storage_pid,
+        user.identity_id,
+        referrer.identity_id,
+        scope.campaign,
+        referee_label=user.label,
     )
 
 
-def referrals_of(entity_id: str, pid: str, user: User) -> list[dict[str, Any]]:
-    campaign_of(entity_id, pid)
-    links = referrals.referees_of(entity_id, pid, user.identity_id)
+def _referrals(scope: Scope, user: User) -> list[dict[str, Any]]:
+    entity_id = scope.entity_id
+    links = referrals.referees_of(entity_id, scope.storage_pid, user.identity_id)
     table = get_table()
     balances = {
         str(i["identity_id"]): i
-        for i in table.batch_get([keys.balance(entity_id, pid, str(link["referee_id"])) for link in links])
+        for i in table.batch_get(
+            [keys.balance(entity_id, scope.storage_pid, str(link["referee_id"])) for link in links]
+        )
     }
     profiles = {
         str(i["identity_id"]): i
@@ -187,6 +264,19 @@ def referrals_of(entity_id: str, pid: str, user: User) -> list[dict[str, Any]]:
     return answer
 
 
+def referrals_of(
+    caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None
+) -> list[dict[str, Any]]:
+    scope, user = _named_user(caller, pid, account, platform, env, create=False)
+    return _referrals(scope, user)
+
+
+def _json_number(value: Any) -> int | float:
+    """A number as JSON should show it: whole numbers as integers (150, not 150.0)."""
+    number = float(value or 0)
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
 def _epoch(iso: str) -> int:
     from datetime import datetime
 
@@ -196,9 +286,29 @@ def _epoch(iso: str) -> int:
         return 0
 
 
-def progress(entity_id: str, pid: str, user: User, env: str | None = None) -> dict[str, Any]:
-    campaign = campaign_of(entity_id, pid, env).campaign
-    state = participants.read(entity_id, pid, user.identity_id).state
+def _shown_progress(action: Any, current: Mapping[str, Any], open_now: bool) -> dict[str, Any]:
+    """An action's progress; once its window is done, what completed that window (so `count` and `value`
+    agree with `done`)."""
+    if open_now:
+        count, value = current.get("count", 0), current.get("value", 0)
+    else:
+        target = action.target if action.type != "api_call" else 1
+        counted = action.type in ("events_count", "api_call")
+        count = current.get("final_count", target if counted else 0)
+        value = current.get("final_value", 0 if counted else target)
+    return {
+        "count": int(count),
+        "value": _json_number(value),
+        "target": _json_number(action.target) if action.type != "api_call" else 1,
+    }
+
+
+def progress(
+    caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None
+) -> dict[str, Any]:
+    scope, user = _named_user(caller, pid, account, platform, env, create=False)
+    campaign = scope.campaign
+    state = participants.read(scope.entity_id, scope.storage_pid, user.identity_id).state
     now = clock.now()
     actions = []
     for action in campaign.actions:
@@ -216,11 +326,7 @@ def progress(entity_id: str, pid: str, user: User, env: str | None = None) -> di
                 "completions": int(current.get("n", 0)),
                 "done": not open_now,
                 "locked": not engine.unlocked(action, state),
-                "progress": {
-                    "count": int(current.get("count", 0)),
-                    "value": float(current.get("value", 0)),
-                    "target": action.target if action.type != "api_call" else 1,
-                },
+                "progress": _shown_progress(action, current, open_now),
                 "next_available_at": engine.next_window_at(action, current)
                 if not open_now and action.recurrence in RECURRENCE_SECONDS
                 else None,
@@ -234,14 +340,17 @@ def progress(entity_id: str, pid: str, user: User, env: str | None = None) -> di
     return {"userId": user.identity_id, "actions": actions, "quests": quests}
 
 
-def activity(entity_id: str, pid: str, user: User) -> dict[str, Any]:
-    campaign = campaign_of(entity_id, pid).campaign
+def activity(
+    caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None
+) -> dict[str, Any]:
+    scope, user = _named_user(caller, pid, account, platform, env, create=False)
+    entity_id, campaign = scope.entity_id, scope.campaign
     table = get_table()
     identity = read_identity(entity_id, user.identity_id)
     tasks: list[dict[str, Any]] = []
     quests: list[dict[str, Any]] = []
     for identity_id in partitions_of(identity):
-        partition = keys.participant_partition(entity_id, pid, identity_id)
+        partition = keys.participant_partition(entity_id, scope.storage_pid, identity_id)
         for item in table.query(partition, begins_with=keys.COMPLETION_PREFIX).items:
             action = campaign.action(str(item["action_id"]))
             tasks.append(
@@ -265,9 +374,9 @@ def activity(entity_id: str, pid: str, user: User) -> dict[str, Any]:
             )
     rewards = [
         {"id": e["entry_id"], "kind": e["kind"], "xp": e["xp"], "bucket": e["bucket"], "at": e["created_at"]}
-        for e in ledger.entries_of(entity_id, pid, user.identity_id)
+        for e in ledger.entries_of(entity_id, scope.storage_pid, user.identity_id)
     ]
-    total = ledger.balance_of(entity_id, pid, user.identity_id)["total"]
+    total = ledger.balance_of(entity_id, scope.storage_pid, user.identity_id)["total"]
     return {
         "userId": user.identity_id,
         "tasks": sorted(tasks, key=lambda t: t["at"]),
@@ -277,43 +386,125 @@ def activity(entity_id: str, pid: str, user: User) -> dict[str, Any]:
     }
 
 
+# --- wallets -------------------------------------------------------------------------------------------
+
+
+def wallet_code(entity_id: str, pid: str, address: str) -> str:
+    """The invite code a wallet holds (codes exist only in published campaigns)."""
+    _scope(entity_id, pid, None)
+    return codes.code_of(entity_id, pid, wallet_user(entity_id, address, create=True).identity_id)
+
+
+def wallet_ref_id(entity_id: str, pid: str, address: str, env: str | None) -> str:
+    scope = _scope(entity_id, pid, env)
+    user = wallet_user(entity_id, address, create=False)
+    return referrals.ref_id_of(entity_id, scope.storage_pid, user.identity_id, create=False)
+
+
+def wallet_referrals(entity_id: str, pid: str, address: str, env: str | None) -> dict[str, Any]:
+    scope = _scope(entity_id, pid, env)
+    user = wallet_user(entity_id, address, create=True)
+    referred = _referrals(scope, user)
+    return {
+        "address": user.label,
+        "points": [{"address": r["account"] or r["id"], "total_points": r["ref_xp"]} for r in referred],
+    }
+
+
+def wallet_reward(entity_id: str, pid: str, address: str, entry_id: str, xp: int, env: str | None) -> bool:
+    scope = _scope(entity_id, pid, env)
+    return _reward(scope, wallet_user(entity_id, address, create=True), entry_id, xp)
+
+
+def wallet_withdraw(
+    entity_id: str, pid: str, address: str, entry_id: str, xp: int, strict: bool, env: str | None
+) -> bool:
+    scope = _scope(entity_id, pid, env)
+    return _withdraw(scope, wallet_user(entity_id, address, create=True), entry_id, xp, strict)
+
+
+# --- invite codes --------------------------------------------------------------------------------------
+
+
+def assign_code(entity_id: str, pid: str, code: str, used_by: str | None) -> None:
+    _scope(entity_id, pid, None)
+    if used_by is None:
+        raise BadRequest("used_by is required", field="used_by")
+    user = wallet_user(entity_id, used_by, create=True, field="used_by")
+    codes.assign(entity_id, pid, code, user.identity_id, user.label)
+
+
+def release_code(entity_id: str, pid: str, code: str, used_by: str | None) -> int:
+    label = wallet_address(used_by, "used_by").value if used_by is not None else None
+    return codes.release(entity_id, pid, code, label)
+
+
 # --- tasks -------------------------------------------------------------------------------------------
 
 
+def _report(scope: Scope, outcome: engine.Outcome) -> dict[str, Any]:
+    """What a report did: whether it counted, what it completed, and why each action it did not move
+    stayed as it was."""
+    return {
+        "counted": outcome.changed,
+        "completed": [done.action_id for done in outcome.completions],
+        "quests_completed": [quest.quest_id for quest in outcome.quests],
+        "skipped": [
+            {"id": skip.action_id, "reason": skip.reason, "next_available_at": skip.next_available_at}
+            for skip in outcome.skipped
+        ],
+        "preview": scope.preview,
+    }
+
+
 def action_value(
-    entity_id: str, pid: str, user: User, cid: str, aid: str, value: float, env: str | None
-) -> int:
-    stored = campaign_of(entity_id, pid, env)
-    campaign = stored.campaign
+    entity_id: str,
+    pid: str,
+    account: str,
+    platform: str,
+    cid: str,
+    aid: str,
+    value: float,
+    env: str | None,
+) -> dict[str, Any]:
+    scope = _scope(entity_id, pid, env)
+    campaign = scope.campaign
     quest = campaign.quest(cid)
     if cid != pid and quest is None:
         raise NotFound(f"the campaign has no quest {cid!r}", field="cid")
     if quest is not None and aid not in quest.actions:
         raise NotFound(f"quest {cid!r} has no action {aid!r}", field="aid")
+    engine.value_action(campaign, aid)  # refused before anyone is registered
+    user = find_user(entity_id, account, platform, create=True)
     now = clock.now()
     outcome = participants.run(
         entity_id,
-        pid,
+        scope.storage_pid,
         user.identity_id,
         campaign,
         lambda state: engine.apply_value(campaign, state, aid, value, now),
     )
-    record_monthly_activity(entity_id, user.identity_id)
-    return len(outcome.completions)
+    _active(scope, user)
+    return _report(scope, outcome)
 
 
-def stream_value(entity_id: str, pid: str, user: User, stream: str, value: float, env: str | None) -> int:
-    campaign = campaign_of(entity_id, pid, env).campaign
+def stream_value(
+    entity_id: str, pid: str, account: str, platform: str, stream: str, value: float, env: str | None
+) -> dict[str, Any]:
+    scope = _scope(entity_id, pid, env)
+    campaign = scope.campaign
+    engine.stream_actions(campaign, stream)  # refused before anyone is registered
+    user = find_user(entity_id, account, platform, create=True)
     now = clock.now()
     outcome = participants.run(
         entity_id,
-        pid,
+        scope.storage_pid,
         user.identity_id,
         campaign,
         lambda state: engine.apply_stream(campaign, state, stream, value, now),
     )
-    record_monthly_activity(entity_id, user.identity_id)
-    return len(outcome.completions)
+    _active(scope, user)
+    return _report(scope, outcome)
 
 
 def record_event(
@@ -326,8 +517,10 @@ def record_event(
     category: str | None,
     data: Mapping[str, Any],
     ts: float | None,
+    env: str | None = None,
 ) -> None:
-    campaign_of(entity_id, pid)
+    scope = _scope(entity_id, pid, env)
+    user = find_user(entity_id, account, platform, create=True)
     log = LogInput(
         source="claimr",
         event_key=name,
@@ -336,19 +529,75 @@ def record_event(
         client_ts=ts,
         unique_key=event_id,
         category=category,
-        pid=pid,
+        pid=scope.storage_pid,
     )
-    ingest(entity_id, [EventIn((user_identifier(account, platform),), log)])
+    if scope.preview:
+        _write_preview_log(scope, user.identity_id, log)
+    else:
+        ingest_one(entity_id, user.identity_id, log)
+
+
+def _write_preview_log(scope: Scope, identity_id: str, log: LogInput) -> None:
+    """An event sent with `env=dev`: one log in the preview participant's partition (listed nowhere
+    else, so live listings and live tasks never see it; the stream applies it to the draft), idempotent
+    by its id within the preview."""
+    item = {
+        k: v
+        for k, v in log_item(scope.entity_id, identity_id, log).items()
+        if k not in (keys.GSI1PK, keys.GSI1SK, keys.GSI2PK, keys.GSI2SK)
+    }
+    item.update(keys.preview_event_log(scope.entity_id, scope.storage_pid, identity_id, str(item["log_id"])))
+    item.update(expiry(scope.storage_pid))
+    table = get_table()
+    if log.unique_key is None:
+        table.put(item)
+        return
+    marker = {
+        **keys.preview_idempotency(scope.entity_id, scope.storage_pid, log.event_key, log.unique_key),
+        "type": "idempotency",
+        "entity_id": scope.entity_id,
+        "pid": scope.storage_pid,
+        "log_id": item["log_id"],
+        "identity_id": identity_id,
+        **expiry(scope.storage_pid),
+    }
+    try:
+        table.transact_write([TxPut(marker, condition=not_exists()), TxPut(item)])
+    except ConditionFailed:
+        return  # a repeat of an event this preview has: nothing more
 
 
 def events(
-    entity_id: str, pid: str, user: User, account: str, platform: str, name: str | None, category: str | None
+    entity_id: str,
+    pid: str,
+    account: str,
+    platform: str,
+    name: str | None,
+    category: str | None,
+    env: str | None = None,
 ) -> list[dict[str, Any]]:
+    scope = _scope(entity_id, pid, env)
+    try:
+        user = find_user(entity_id, account, platform, create=False)
+    except NotFound:
+        return []  # a user never seen has no events
     identity = read_identity(entity_id, user.identity_id)
-    page = list_logs(entity_id, identity_ids=partitions_of(identity), limit=1000)
+    if scope.preview:
+        table = get_table()
+        logs = [
+            item
+            for identity_id in partitions_of(identity)
+            for item in table.query(
+                keys.participant_partition(entity_id, scope.storage_pid, identity_id),
+                begins_with=keys.LOG_PREFIX,
+                limit=MAX_EVENTS_LISTED,
+            ).items
+        ]
+    else:
+        logs = list_logs(entity_id, identity_ids=partitions_of(identity), limit=MAX_EVENTS_LISTED).items
     found = []
-    for log in page.items:
-        if log.get("source") != "claimr" or log.get("pid") != pid:
+    for log in logs:
+        if log.get("source") != "claimr" or log.get("pid") != scope.storage_pid:
             continue
         if (name and log.get("name") != name) or (category and log.get("category") != category):
             continue
@@ -372,12 +621,39 @@ def events(
 
 
 def campaign_info(entity_id: str, pid: str, env: str | None) -> dict[str, Any]:
-    campaign = campaign_of(entity_id, pid, env).campaign
+    campaign = _scope(entity_id, pid, env).campaign
     return {
         "id": pid,
         "name": campaign.name,
         **campaign.model_dump(mode="json", include={"actions", "quests", "seasons"}),
     }
+
+
+def leaderboard_view(
+    caller: Principal,
+    pid: str,
+    account: str | None,
+    platform: str | None,
+    *,
+    limit: int | None,
+    after: str | None,
+    around: int | None,
+) -> dict[str, Any]:
+    """`GET /leaderboard` (live campaigns only: previews have no leaderboard)."""
+    _scope(str(caller.entity_id), pid, None)
+    try:
+        user = requested_user(caller, account, platform)
+    except NotFound:
+        user = None  # someone never seen has no rank
+    return leaderboard.view(
+        str(caller.entity_id),
+        pid,
+        user.identity_id if user else None,
+        limit=limit,
+        after=after,
+        around_count=around,
+        user_named=account is not None and platform is not None,
+    )
 
 
 def season_of(campaign: Campaign, total_points: int) -> dict[str, Any]:

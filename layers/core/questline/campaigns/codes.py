@@ -25,6 +25,8 @@ from questline.storage.table import (
 )
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+MAX_USES = 1000  # the code item keeps its holders: a thousand keep it far below DynamoDB's 400 KB
+RELEASES_PER_TRANSACTION = 99  # and the code's own update makes 100, a transaction's limit
 
 
 def create_codes(entity_id: str, pid: str, codes: Sequence[str], max_uses: int) -> list[str]:
@@ -64,7 +66,7 @@ def generate(prefix: str, count: int) -> list[str]:
 def code_info(entity_id: str, pid: str, code: str) -> dict[str, Any]:
     item = get_table().get(keys.invite_code(entity_id, pid, code))
     if item is None:
-        raise NotFound(f"no invite code {code!r} in this campaign", field="code")
+        raise NotFound(f"code: there is no invite code {code!r} in this campaign", field="code")
     return item
 
 
@@ -107,28 +109,47 @@ def assign(entity_id: str, pid: str, code: str, identity_id: str, label: str) ->
     return True
 
 
-def release(entity_id: str, pid: str, code: str, label: str | None) -> bool:
-    """Free the code from the user named `label`, or from one of its holders when none is named."""
+def release(entity_id: str, pid: str, code: str, label: str | None) -> int:
+    """Free the code from the user named `label` (a 404 naming `used_by` when they do not hold it), or,
+    as claimr documents it, from every holder when none is named. Returns how many uses were freed."""
     holders: dict[str, Any] = dict(code_info(entity_id, pid, code).get("holders") or {})
-    if label is None and holders:
-        label = sorted(holders)[0]
-    if label is None or label not in holders:
-        return False
-    identity_id = str(holders[label])
-    try:
-        get_table().transact_write(
-            [
-                TxDelete(keys.code_use(entity_id, pid, identity_id), condition=equals("code", code)),
-                TxUpdate(
-                    keys.invite_code(entity_id, pid, code),
-                    Update(add={"uses": -1}, delete={"used_by": {label}}, remove=[("holders", label)]),
-                    condition=exists(),
-                ),
-            ]
+    if label is not None:
+        if label not in holders:
+            raise NotFound(f"used_by: {label} does not hold code {code!r}", field="used_by")
+        holders = {label: holders[label]}
+    freed = 0
+    names = sorted(holders)
+    for start in range(0, len(names), RELEASES_PER_TRANSACTION):
+        chunk = {name: str(holders[name]) for name in names[start : start + RELEASES_PER_TRANSACTION]}
+        freed += _release(entity_id, pid, code, chunk)
+    return freed
+
+
+def _release(entity_id: str, pid: str, code: str, holders: dict[str, str]) -> int:
+    """One transaction: the holders' uses deleted, the code's count and lists updated with them. A holder
+    released meanwhile by another request fails the transaction: the rest are then released one by one."""
+    operations: list[Any] = [
+        TxDelete(keys.code_use(entity_id, pid, identity_id), condition=equals("code", code))
+        for identity_id in holders.values()
+    ]
+    operations.append(
+        TxUpdate(
+            keys.invite_code(entity_id, pid, code),
+            Update(
+                add={"uses": -len(holders)},
+                delete={"used_by": set(holders)},
+                remove=[("holders", name) for name in holders],
+            ),
+            condition=exists(),
         )
+    )
+    try:
+        get_table().transact_write(operations)
     except ConditionFailed:
-        return False
-    return True
+        if len(holders) == 1:
+            return 0  # released by someone else first
+        return sum(_release(entity_id, pid, code, {name: who}) for name, who in holders.items())
+    return len(holders)
 
 
 def code_of(entity_id: str, pid: str, identity_id: str) -> str:

@@ -5,7 +5,9 @@ store applies an outcome with an optimistic check on that version, together with
 XP it earns, in one transaction):
 
     {"v": 3,
-     "actions": {"three_levels": {"n": 0, "last": null, "count": 2, "value": 0, "logs": ["<log id>", …]}},
+     "actions": {"three_levels": {"n": 0, "last": null, "count": 2, "value": 0, "logs": ["<log id>", …]},
+                 "daily_login": {"n": 1, "last": 1795330800.0, "count": 0, "value": 0, "logs": [],
+                                 "final_count": 1, "final_value": 0}},   # what completed the last window
      "quests": {"quest_xyz789": 1795330800.0},
      "applied": ["<log id>", …],          # recent event logs already applied (replays change nothing)
      "referrer": "<identity id>", "referral_valid": false, "valid_referrals": 0}
@@ -50,11 +52,22 @@ class QuestDone(NamedTuple):
     xp: int
 
 
+class Skipped(NamedTuple):
+    """An action a report did not count, and why: `done` (a `once` action finished), `window_not_open`
+    (a recurring action done in its current window; `next_available_at` says when the next opens) or
+    `locked` (a dependency is not done yet)."""
+
+    action_id: str
+    reason: str
+    next_available_at: float | None = None
+
+
 class Outcome(NamedTuple):
     state: dict[str, Any]
     completions: list[Completion]
     quests: list[QuestDone]
     changed: bool
+    skipped: tuple[Skipped, ...] = ()
 
 
 def new_state() -> dict[str, Any]:
@@ -95,12 +108,24 @@ def next_window_at(action: Action, action_state: Mapping[str, Any]) -> float | N
     return None
 
 
+def closed(action: Action, action_state: Mapping[str, Any]) -> Skipped:
+    """Why an action whose window is not open did not count a report."""
+    if action.recurrence == "once":
+        return Skipped(action.id, "done")
+    return Skipped(action.id, "window_not_open", next_window_at(action, action_state))
+
+
 def _complete(
     campaign: Campaign, state: dict[str, Any], action: Action, now: float, outcome: list[Completion]
 ) -> None:
     current = _action_state(state, action.id)
     outcome.append(Completion(action.id, int(current["n"]), action.award(), action.ref_xp))
-    current.update({"n": int(current["n"]) + 1, "last": now, "count": 0, "value": 0, "logs": []})
+    # The window just completed keeps what completed it, so progress can show it beside `done`.
+    finished = {
+        "final_count": 1 if action.type == "api_call" else current["count"],
+        "final_value": current["value"],
+    }
+    current.update({"n": int(current["n"]) + 1, "last": now, "count": 0, "value": 0, "logs": [], **finished})
 
 
 def _quests(campaign: Campaign, state: dict[str, Any], now: float) -> list[QuestDone]:
@@ -163,11 +188,8 @@ def apply_event(campaign: Campaign, state: Mapping[str, Any], event: EventFacts,
     return Outcome(new, completions, _quests(campaign, new, now), changed=True)
 
 
-def apply_value(
-    campaign: Campaign, state: Mapping[str, Any], action_id: str, value: float, now: float
-) -> Outcome:
-    """`/action/value`: set a number_value action's value (done at its target), or report an api_call
-    action done."""
+def value_action(campaign: Campaign, action_id: str) -> Action:
+    """The action `/action/value` names, or a 404/400 naming `aid`."""
     action = campaign.action(action_id)
     if action is None:
         raise NotFound(f"the campaign has no action {action_id!r}", field="aid")
@@ -176,10 +198,27 @@ def apply_value(
             f"action {action_id!r} is a {action.type} task; /action/value sets number_value and api_call",
             field="aid",
         )
+    return action
+
+
+def stream_actions(campaign: Campaign, stream: str) -> list[Action]:
+    """The actions bound to `stream`, or a 404 naming `stream` when there are none."""
+    bound = [a for a in campaign.actions if a.type == "stream_value" and a.meta.get("stream") == stream]
+    if not bound:
+        raise NotFound(f"no task of the campaign is bound to stream {stream!r}", field="stream")
+    return bound
+
+
+def apply_value(
+    campaign: Campaign, state: Mapping[str, Any], action_id: str, value: float, now: float
+) -> Outcome:
+    """`/action/value`: set a number_value action's value (done at its target), or report an api_call
+    action done."""
+    action = value_action(campaign, action_id)
     new = copy.deepcopy(dict(state))
     current = _action_state(new, action.id)
-    if not available(action, current, now):
-        return Outcome(new, [], [], changed=False)  # done for this window: reporting again changes nothing
+    if not available(action, current, now):  # done for this window: reporting again changes nothing
+        return Outcome(new, [], [], changed=False, skipped=(closed(action, current),))
     _require_unlocked(action, new)
     completions: list[Completion] = []
     if action.type == "number_value":
@@ -195,19 +234,23 @@ def apply_stream(
     campaign: Campaign, state: Mapping[str, Any], stream: str, value: float, now: float
 ) -> Outcome:
     """`/stream/value`: add `value` to every open stream_value action bound to `stream`."""
-    bound = [a for a in campaign.actions if a.type == "stream_value" and a.meta.get("stream") == stream]
-    if not bound:
-        raise NotFound(f"no task of the campaign is bound to stream {stream!r}", field="stream")
+    bound = stream_actions(campaign, stream)
     new = copy.deepcopy(dict(state))
     completions: list[Completion] = []
+    skipped: list[Skipped] = []
     for action in bound:
         current = _action_state(new, action.id)
-        if not available(action, current, now) or not unlocked(action, new):
+        if not available(action, current, now):
+            skipped.append(closed(action, current))
+            continue
+        if not unlocked(action, new):
+            skipped.append(Skipped(action.id, "locked"))
             continue
         current["value"] = float(current["value"]) + value
         if float(current["value"]) >= action.target:
             _complete(campaign, new, action, now, completions)
-    return Outcome(new, completions, _quests(campaign, new, now), changed=True)
+    counted = len(skipped) < len(bound)
+    return Outcome(new, completions, _quests(campaign, new, now), changed=counted, skipped=tuple(skipped))
 
 
 def apply_referrals(campaign: Campaign, state: Mapping[str, Any], now: float) -> Outcome:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from questline import clock
+from questline.campaigns.preview import expiry
 from questline.errors import Conflict, RuleViolation
 from questline.storage import get_table, keys
 from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, at_least, not_exists
@@ -57,6 +58,7 @@ def entry_item(
         or fingerprint(entry.identity_id, entry.bucket, entry.delta, entry.kind),
         "created_at": at,
         **dict(entry.details),
+        **expiry(pid),
     }
 
 
@@ -86,7 +88,7 @@ def balance_update(
     stream's projections (statistics, leaderboard) apply each change once and know when a score was
     reached; the listing puts the balance among the identity's campaigns, where a merge finds it."""
     return Update(
-        set={"at": int(clock.now() * 1000)},
+        set={"at": int(clock.now() * 1000), **expiry(pid)},
         add={
             **{bucket: amount for bucket, amount in deltas.items() if amount},
             **{attribute: amount for attribute, amount in (task_xp or {}).items() if amount},

@@ -23,6 +23,7 @@ from questline import clock
 from questline.campaigns import engine
 from questline.campaigns.definition import Campaign
 from questline.campaigns.ledger import Entry, balance_update, entry_item, task_xp_attribute, task_xp_of
+from questline.campaigns.preview import expiry
 from questline.errors import Retryable
 from questline.storage import get_table, keys
 from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, equals, not_exists
@@ -77,7 +78,10 @@ def _state_update(p: Participant, new_state: dict[str, Any]) -> TxUpdate:
     return TxUpdate(
         keys.participant(p.entity_id, p.pid, p.identity_id),
         Update(
-            set={field: new_state.get(field) for field in STATE_FIELDS if field in new_state},
+            set={
+                **{field: new_state.get(field) for field in STATE_FIELDS if field in new_state},
+                **expiry(p.pid),
+            },
             add={"v": 1},
             set_if_absent={
                 "type": "participant",
@@ -101,6 +105,7 @@ def _activity(p: Participant, key: dict[str, str], kind: str, **fields: Any) -> 
         "identity_id": p.identity_id,
         "at": clock.iso(),
         **fields,
+        **expiry(p.pid),
     }
     return TxPut(item, condition=not_exists())
 

@@ -2,22 +2,29 @@
 cycle. The referral becomes valid when the referee reaches the campaign's `min_points` and completes one of
 its referral tasks (`participants` checks it with every change); from then on the referrer earns each
 completed action's `ref_xp`.
+
+No cycle, under any concurrency: setting a referrer reads the referrer's chain of referrers (consistently)
+and writes the new link in one transaction with a check on every link of that chain, as read. Two requests
+that would close a cycle between them each change a link the other checks, so at most one commits; the
+other reads the chain again and finds the cycle.
 """
 
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, NamedTuple
 
 from questline import clock
 from questline.campaigns import participants
 from questline.campaigns.definition import Campaign
-from questline.errors import NotFound, RuleViolation
+from questline.campaigns.preview import expiry
+from questline.errors import NotFound, Retryable, RuleViolation
 from questline.storage import get_table, keys
-from questline.storage.table import ConditionFailed, TxCheck, TxPut, TxUpdate, Update, differs, not_exists
+from questline.storage.table import ConditionFailed, TxCheck, TxPut, TxUpdate, Update, equals, not_exists
 
 _REF_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-MAX_CHAIN = 64
+MAX_CHAIN = 64  # links checked in the transaction, with the two writes: within its 100 operations
+ATTEMPTS = 8
 
 
 def _new_ref_id() -> str:
@@ -44,13 +51,14 @@ def ref_id_of(entity_id: str, pid: str, identity_id: str, *, create: bool = True
                             "entity_id": entity_id,
                             "pid": pid,
                             "identity_id": identity_id,
+                            **expiry(pid),
                         },
                         condition=not_exists(),
                     ),
                     TxUpdate(
                         keys.participant(entity_id, pid, identity_id),
                         Update(
-                            set={"ref_id": ref},
+                            set={"ref_id": ref, **expiry(pid)},
                             set_if_absent={
                                 "type": "participant",
                                 "entity_id": entity_id,
@@ -77,15 +85,34 @@ def owner_of_ref_id(entity_id: str, pid: str, ref: str) -> str:
     return str(item["identity_id"])
 
 
-def _referrer_chain(entity_id: str, pid: str, start: str) -> list[str]:
-    chain: list[str] = []
+class _Link(NamedTuple):
+    identity_id: str
+    referrer: str | None  # as read: the transaction checks it is still so
+
+
+def _referrer_chain(entity_id: str, pid: str, start: str) -> list[_Link]:
+    """`start`, its referrer, theirs… up to one without a referrer, read consistently. A chain longer than
+    `MAX_CHAIN` cannot be checked inside one transaction, and is refused."""
+    chain: list[_Link] = []
     current: str | None = start
     table = get_table()
-    while current is not None and len(chain) < MAX_CHAIN:
-        chain.append(current)
-        state = table.get(keys.participant(entity_id, pid, current)) or {}
-        current = str(state["referrer"]) if state.get("referrer") else None
+    while current is not None:
+        if len(chain) == MAX_CHAIN:
+            raise RuleViolation(
+                f"the referrer's chain of referrers is longer than {MAX_CHAIN}",
+                code="referral_chain_too_long",
+                field="ref_id",
+            )
+        state = table.get(keys.participant(entity_id, pid, current), consistent=True) or {}
+        referrer = str(state["referrer"]) if state.get("referrer") else None
+        chain.append(_Link(current, referrer))
+        current = referrer
     return chain
+
+
+def _unchanged(entity_id: str, pid: str, link: _Link) -> TxCheck:
+    condition = equals("referrer", link.referrer) if link.referrer else not_exists("referrer")
+    return TxCheck(keys.participant(entity_id, pid, link.identity_id), condition)
 
 
 def set_referrer(
@@ -101,10 +128,36 @@ def set_referrer(
     cycle."""
     if referee_id == referrer_id:
         raise RuleViolation("a user cannot refer themselves", code="self_referral", field="ref_id")
-    if referee_id in _referrer_chain(entity_id, pid, referrer_id):
-        raise RuleViolation(
-            "that referrer was referred, directly or not, by this user", code="referral_cycle", field="ref_id"
-        )
+    for _ in range(ATTEMPTS):
+        chain = _referrer_chain(entity_id, pid, referrer_id)
+        if any(link.identity_id == referee_id for link in chain):
+            raise RuleViolation(
+                "that referrer was referred, directly or not, by this user",
+                code="referral_cycle",
+                field="ref_id",
+            )
+        try:
+            _write_link(entity_id, pid, referee_id, referrer_id, referee_label, chain)
+            break
+        except _ChainMoved:
+            continue  # a referrer up the chain was set meanwhile: read the chain again
+    else:
+        raise Retryable("referrers of this chain are changing concurrently; try again")
+    participants.refresh_referral(entity_id, pid, referee_id, campaign)
+
+
+class _ChainMoved(Exception):
+    """Internal: a link of the referrer's chain changed since it was read."""
+
+
+def _write_link(
+    entity_id: str,
+    pid: str,
+    referee_id: str,
+    referrer_id: str,
+    referee_label: str | None,
+    chain: list[_Link],
+) -> None:
     now = clock.iso()
     try:
         get_table().transact_write(
@@ -112,7 +165,7 @@ def set_referrer(
                 TxUpdate(
                     keys.participant(entity_id, pid, referee_id),
                     Update(
-                        set={"referrer": referrer_id, "referred_at": now},
+                        set={"referrer": referrer_id, "referred_at": now, **expiry(pid)},
                         set_if_absent={
                             "type": "participant",
                             "entity_id": entity_id,
@@ -123,11 +176,6 @@ def set_referrer(
                         },
                     ),
                     condition=not_exists("referrer"),
-                ),
-                # A referrer named concurrently the other way round would close a cycle of two.
-                TxCheck(
-                    keys.participant(entity_id, pid, referrer_id),
-                    not_exists("referrer") | differs("referrer", referee_id),
                 ),
                 TxPut(
                     {
@@ -141,20 +189,20 @@ def set_referrer(
                         "status": "pending",
                         "ref_xp": 0,
                         "created_at": now,
+                        **expiry(pid),
                     },
                     condition=not_exists(),
                 ),
+                # The chain as read: a referrer set meanwhile anywhere up it could close a cycle.
+                *(_unchanged(entity_id, pid, link) for link in chain),
             ]
         )
     except ConditionFailed as failed:
-        if failed.index == 1:
-            raise RuleViolation(
-                "that referrer was referred by this user", code="referral_cycle", field="ref_id"
-            ) from None
+        if failed.index is not None and failed.index >= 2:
+            raise _ChainMoved from None
         raise RuleViolation(
             "this user already has a referrer", code="referrer_already_set", field="account"
         ) from None
-    participants.refresh_referral(entity_id, pid, referee_id, campaign)
 
 
 def referees_of(entity_id: str, pid: str, referrer_id: str) -> list[dict[str, Any]]:

@@ -69,7 +69,8 @@ def summary(entity_id: str, pid: str) -> dict[str, Any]:
         "total_points": total_points,
         "total_users": total_users,
         "active_users": active,
-        "stats": {"pcn": total_points, "ecn": total_users, "acn": active},
+        # the seed's shape: the counters under stats.stats (points, users, users active in 30 days)
+        "stats": {"stats": {"pcn": total_points, "ecn": total_users, "acn": active}},
     }
 
 

@@ -1,7 +1,8 @@
 """Campaign definitions: a draft (written by `PUT …/campaigns/{pid}`) and a published version (a copy of
 the draft made by `POST …/publish`). claimr routes read the published version, or the draft with
-`env=dev`. Published definitions are cached per container for a few seconds: the task engine reads them
-for every event.
+`env=dev`, in a `Scope`: the definition and where its participants' data lives (the campaign's own id, or
+the draft's preview partition, `campaigns.preview`). Definitions are cached per container for a few
+seconds: the task engine reads them for every event.
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ import time
 from typing import Any, NamedTuple
 
 from questline import clock
+from questline.campaigns import preview
 from questline.campaigns.definition import Campaign
 from questline.errors import NotFound
 from questline.storage import get_table, keys
 from questline.storage.keys import Key
-from questline.storage.table import Update
+from questline.storage.table import TxPut, TxUpdate, Update
 
 CACHE_SECONDS = 5.0
+PREVIEW_GENERATION = "preview_generation"  # on the draft: counted up by every publish
 _cache: dict[tuple[str, str, bool], tuple[float, Campaign | None, dict[str, Any] | None]] = {}
 _lists: dict[str, tuple[float, list[tuple[str, Campaign]]]] = {}
 _lock = threading.Lock()
@@ -27,6 +30,16 @@ class StoredCampaign(NamedTuple):
     pid: str
     campaign: Campaign
     item: dict[str, Any]
+
+
+class Scope(NamedTuple):
+    """A campaign as one request sees it: live (published) or a preview of its draft (`env=dev`)."""
+
+    entity_id: str
+    pid: str  # as clients name it
+    storage_pid: str  # where its participants' data lives: `pid`, or the draft's preview partition
+    campaign: Campaign
+    preview: bool
 
 
 class DraftWrite(NamedTuple):
@@ -62,14 +75,42 @@ def published_copy(entity_id: str, pid: str) -> dict[str, Any]:
     draft = get_table().get(keys.campaign(entity_id, pid, live=False), consistent=True)
     if draft is None:
         raise NotFound(f"campaign {pid} has no draft to publish", field="pid")
-    return {**draft, **keys.campaign(entity_id, pid, live=True), "stage": "live", "published_at": clock.iso()}
+    copied = {k: v for k, v in draft.items() if k != PREVIEW_GENERATION}
+    live = {**keys.campaign(entity_id, pid, live=True), "stage": "live", "published_at": clock.iso()}
+    return {**copied, **live}
+
+
+def preview_restart(entity_id: str, pid: str) -> TxUpdate:
+    """The draft's share of a publish: its preview starts afresh (a new preview partition)."""
+    return TxUpdate(keys.campaign(entity_id, pid, live=False), Update(add={PREVIEW_GENERATION: 1}))
 
 
 def publish(entity_id: str, pid: str) -> dict[str, Any]:
     live = published_copy(entity_id, pid)
-    get_table().put(live)
+    get_table().transact_write([TxPut(live), preview_restart(entity_id, pid)])
     forget(entity_id)
     return live
+
+
+def scope(entity_id: str, pid: str, *, env: str | None) -> Scope:
+    """The campaign a claimr request names: the published one, or with `env=dev` a preview of its draft
+    (a 404 naming `pid` when there is none)."""
+    if env != "dev":
+        return Scope(entity_id, pid, pid, load(entity_id, pid).campaign, preview=False)
+    draft = load(entity_id, pid, draft=True)
+    generation = int(draft.item.get(PREVIEW_GENERATION, 0))
+    return Scope(entity_id, pid, preview.storage_pid(pid, generation), draft.campaign, preview=True)
+
+
+def scope_of(entity_id: str, storage_pid: str) -> Scope | None:
+    """The scope an item's `pid` belongs to (for the table's stream); None for a preview that a publish has
+    restarted since, or a campaign that no longer exists."""
+    pid, generation = preview.campaign_pid(storage_pid)
+    try:
+        found = scope(entity_id, pid, env="dev" if generation is not None else None)
+    except NotFound:
+        return None
+    return found if found.storage_pid == storage_pid else None
 
 
 def load(entity_id: str, pid: str, *, draft: bool = False) -> StoredCampaign:

@@ -1,4 +1,5 @@
-"""Event-driven tasks: every event log, from any surface, against the entity's published campaigns.
+"""Event-driven tasks: every event log, from any surface, against the entity's published campaigns (an
+event sent with `env=dev` against its campaign's preview only).
 
 This runs from the table's stream, not in the request that ingested the event: ingestion stays one write
 and fast, a failure is retried by the stream (and bisected, and finally parked on the on-failure queue)
@@ -14,6 +15,7 @@ from typing import Any
 from questline import clock
 from questline.campaigns import engine, participants, store
 from questline.campaigns.definition import Campaign
+from questline.campaigns.preview import is_preview
 from questline.identity.graph import read_identity
 
 
@@ -29,13 +31,23 @@ def _interested(campaign: Campaign, name: str, category: str | None) -> bool:
     return False
 
 
+def _campaigns_for(entity_id: str, log: Mapping[str, Any]) -> list[tuple[str, Campaign]]:
+    """(storage campaign id, definition) of every campaign the log may move: a claimr event names its
+    campaign; an event sent with `env=dev` moves only that campaign's preview (by its draft); any other
+    log is matched against every published campaign."""
+    pid = log.get("pid")
+    if is_preview(pid):
+        scope = store.scope_of(entity_id, str(pid))  # None once a publish restarted the preview
+        return [(scope.storage_pid, scope.campaign)] if scope is not None else []
+    published = store.published(entity_id)
+    return [(p, c) for p, c in published if not pid or p == pid]
+
+
 def on_event_log(log: Mapping[str, Any]) -> int:
     """Apply one event log; returns the number of completions it earned."""
     entity_id = str(log["entity_id"])
     name, category = str(log.get("name") or ""), log.get("category")
-    campaigns = [(pid, c) for pid, c in store.published(entity_id) if _interested(c, name, category)]
-    if log.get("pid"):  # a claimr event names its campaign
-        campaigns = [(pid, c) for pid, c in campaigns if pid == log["pid"]]
+    campaigns = [(pid, c) for pid, c in _campaigns_for(entity_id, log) if _interested(c, name, category)]
     if not campaigns:
         return 0
     identity_id = str(

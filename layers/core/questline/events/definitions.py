@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from questline import clock
-from questline.errors import Conflict, NotFound
+from questline.errors import BadRequest, Conflict, NotFound
 from questline.ids import new_id
 from questline.storage import get_table, keys
 from questline.storage.table import ConditionFailed, TxPut, not_exists
@@ -72,6 +72,27 @@ def events_by_id(entity_id: str, event_ids: list[str], *, field: str = "eventId"
         if (entity_id, "id", event_id) not in _known:
             raise NotFound(f"event {event_id} does not exist", field=field)
     return [_known[(entity_id, "id", e)] for e in event_ids]
+
+
+def event_to_log(entity_id: str, event_id: str | None, slugs: dict[str, str | None]) -> dict[str, Any]:
+    """The event a log names, by `eventId` and/or by slug (`slugs`: field -> slug, HeyMint's `eventSlug`
+    and its alias `slug`). Every name given must name the same event: two names for two events are a 400
+    naming the one that disagrees, never a silent choice."""
+    named = [(field, slug) for field, slug in slugs.items() if slug]
+    if event_id:
+        event = event_by_id(entity_id, event_id)
+    elif named:
+        event = event_by_slug(entity_id, named[0][1], field=named[0][0])
+    else:
+        raise BadRequest("eventId or eventSlug is required", field="eventId")
+    for field, slug in named:
+        if slug != event["slug"]:
+            other = "eventId" if event_id else named[0][0]
+            raise BadRequest(
+                f"{field} names event {slug!r}, but {other} names {event['slug']!r}: send one event",
+                field=field,
+            )
+    return event
 
 
 def forget_definitions() -> None:

@@ -3,13 +3,18 @@ type (415). Whatever a client sends, malformed input ends here as a 4xx, never a
 
 UTF-8 is checked twice: the bytes must decode, and the JSON must not spell a lone surrogate as an escape
 (`"\\ud800"` is valid JSON text but no Unicode character; stored, it is text DynamoDB and every client
-reading it back would choke on)."""
+reading it back would choke on).
+
+Numbers are checked once, here, wherever they are in the body (a field the route ignores included): JSON
+has no NaN or Infinity, yet Python's parser takes `NaN`, `Infinity`, `-Infinity` and turns `1e400` into
+infinity; such a body is a 400 naming `body`."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,7 +56,7 @@ def prepare_json_body(event: dict[str, Any], raw: bytes | None) -> dict[str, Any
     except UnicodeDecodeError as error:
         raise BadRequest("the body is not valid UTF-8", field="body") from error
     try:
-        parsed = json.loads(text)
+        parsed = json.loads(text, parse_constant=_not_a_json_number, parse_float=_finite_float)
     except json.JSONDecodeError as error:
         raise BadRequest(
             f"the body is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})",
@@ -68,6 +73,17 @@ def prepare_json_body(event: dict[str, Any], raw: bytes | None) -> dict[str, Any
         raise BadRequest("the body holds a \\u escape that is not a Unicode character", field="body")
     headers["content-type"] = "application/json"
     return {**event, "body": text, "isBase64Encoded": False, "headers": headers}
+
+
+def _not_a_json_number(constant: str) -> float:
+    raise BadRequest(f"the body holds {constant}, a number that is not finite (JSON has none)", field="body")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise BadRequest(f"the body holds {text[:40]}, a number too large to be finite", field="body")
+    return value
 
 
 def _method(event: Mapping[str, Any]) -> str:

@@ -18,7 +18,8 @@ from typing import NamedTuple
 from questline.errors import BadRequest
 
 MAX_IDENTIFIER_LENGTH = 256
-_EVM_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_EVM_ADDRESS = re.compile(r"^0[xX][0-9a-fA-F]{40}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: NUL, newlines, escapes…
 WALLET_PLATFORMS = frozenset({"web3", "wallet"})
 
 
@@ -50,6 +51,8 @@ def _checked(value: object, field: str) -> str:
         raise BadRequest(f"{field} must be a non-empty string", field=field)
     if len(value) > MAX_IDENTIFIER_LENGTH:
         raise BadRequest(f"{field} is longer than {MAX_IDENTIFIER_LENGTH} characters", field=field)
+    if _CONTROL.search(value):
+        raise BadRequest(f"{field} holds a control character (NUL, a newline, …)", field=field)
     return value.strip()
 
 
@@ -73,7 +76,7 @@ def wallet(address: object, field: str = "address") -> Identifier:
     """A wallet is its address: the same key pair on two EVM chains is the same person. EVM addresses are
     compared case-insensitively (EIP-55 casing is only a checksum); other chains' addresses as sent."""
     checked = _checked(address, field)
-    return Identifier("wallet", checked.lower() if _EVM_ADDRESS.match(checked) else checked)
+    return Identifier("wallet", checked.lower() if _EVM_ADDRESS.match(checked) else checked)  # 0X… is 0x…
 
 
 def account(

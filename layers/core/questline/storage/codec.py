@@ -84,10 +84,15 @@ def from_item(item: Mapping[str, AttributeValue]) -> dict[str, Any]:
 
 def _number(text: str) -> int | float:
     # DynamoDB hands numbers back canonicalised ("1.50" -> "1.5", "2.0" -> "2"): whole numbers come back as
-    # ints, the rest as floats, which is what a JSON client sent in the first place.
-    if "." in text or "e" in text or "E" in text:
+    # ints, the rest as floats, which is what a JSON client sent in the first place. Emulators (moto) keep
+    # the text as written, so "2.0" is read as DynamoDB would answer it: an integer stays an integer in
+    # every answer, whichever backend stored it.
+    if "e" in text or "E" in text:
         return float(text)
-    return int(text)
+    whole, point, fraction = text.partition(".")
+    if point and fraction.strip("0"):
+        return float(text)
+    return int(whole or "0")
 
 
 def _float_text(value: float) -> str:

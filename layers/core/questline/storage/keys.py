@@ -7,6 +7,7 @@ another's items):
     entity         ENT#{e} / #META                          GSI1 ENTITIES / {e}
     entity_member  ENT#{e} / MEMBER#{user_id}               GSI1 USER#{user_id}#ENTITIES / {e}
     entity_child   ENT#{parent_id} / CHILD#{child_id}
+    entity_invitation ENT#{e} / INVITE#{invitation_id}      GSI1 INVITEE#{email:… or user:…} / {e}
     entity_alias   ALIAS#{alias} / #ALIAS
     entity_pending PENDING / {e}
     custom_id      CID#{platform}#{id} / #CID
@@ -30,6 +31,7 @@ another's items):
     event_log      ENT#{e}#IDN#{identity_id} / LOG#{log_id}  GSI1 ENT#{e}#EVT#{event_key} / {log_id}
                                                              GSI2 ENT#{e}#LOGS / {log_id}
     idempotency    ENT#{e}#IDEM#{len}:{event_key}#{key} / #IDEM
+    request_key    ENT#{e}#REQ#{surface}#{key} / #REQ   (an Idempotency-Key header)
     secret         CONFIG / SECRET#{name}
     campaign       ENT#{e}#CAMPAIGNS / {pid}#DRAFT, {pid}#LIVE
     participant    ENT#{e}#PRT#{pid}#{identity_id} / #STATE
@@ -39,6 +41,8 @@ another's items):
     referee        ENT#{e}#PRT#{pid}#{referrer_id} / REFEREE#{referee_id}
     ledger_entry   ENT#{e}#CMP#{pid}#TXN#{entry_id} / #TXN
                    GSI1 ENT#{e}#PRT#{pid}#{identity_id}#LEDGER / {at}#{entry_id}
+    event_log      ENT#{e}#PRT#{pid}#{identity_id} / LOG#{log_id}   (sent with env=dev; {pid} a preview's)
+    idempotency    ENT#{e}#CMP#{pid}#IDEM#{len}:{event_key}#{key} / #IDEM   (of a preview's event)
     ref_id         ENT#{e}#REFID#{pid}#{ref_id} / #REFID
     referral       ENT#{e}#CMP#{pid}#REFERRAL#{referee_id} / #VALID
     invite_code    ENT#{e}#CMP#{pid}#CODE#{code} / #CODE
@@ -112,6 +116,24 @@ def user_entities_partition(user_id: str) -> str:
 def user_entity_listing(user_id: str, entity_id: str) -> Key:
     """GSI1 placement of a membership in the list of a user's entities."""
     return {GSI1PK: user_entities_partition(user_id), GSI1SK: entity_id}
+
+
+INVITATION_PREFIX: Final = "INVITE#"
+
+
+def entity_invitation(entity_id: str, invitation_id: str) -> Key:
+    """An invitation to become an admin of the entity, pending until the invitee accepts it."""
+    return _key(entity_partition(entity_id), f"{INVITATION_PREFIX}{invitation_id}")
+
+
+def invitations_of_partition(invitee: str) -> str:
+    """`invitee` is `email:{address}` or `user:{user_id}`."""
+    return f"INVITEE#{invitee}"
+
+
+def invitation_listing(invitee: str, entity_id: str) -> Key:
+    """GSI1 placement of an invitation among its invitee's (one per entity and invitee)."""
+    return {GSI1PK: invitations_of_partition(invitee), GSI1SK: entity_id}
 
 
 def entity_child(parent_id: str, child_id: str) -> Key:
@@ -254,6 +276,11 @@ def idempotency(entity_id: str, event_key: str, unique_key: str) -> Key:
     return _key(f"ENT#{entity_id}#IDEM#{len(event_key)}:{event_key}#{unique_key}", "#IDEM")
 
 
+def request_idempotency(entity_id: str, surface: str, key: str) -> Key:
+    """A whole request's `Idempotency-Key` (Parcelvoy batches, Endu records), per surface."""
+    return _key(f"ENT#{entity_id}#REQ#{surface}#{key}", "#REQ")
+
+
 # --- campaigns ------------------------------------------------------------------------------------
 
 
@@ -315,6 +342,17 @@ def ledger_of(entity_id: str, pid: str, identity_id: str) -> str:
 
 def ledger_listing(entity_id: str, pid: str, identity_id: str, at: str, entry_id: str) -> Key:
     return {GSI1PK: ledger_of(entity_id, pid, identity_id), GSI1SK: f"{at}#{entry_id}"}
+
+
+def preview_event_log(entity_id: str, pid: str, identity_id: str, log_id: str) -> Key:
+    """An event sent with `env=dev`: kept with the preview's participant (`pid` is the preview's storage
+    id), listed nowhere else, so live listings and live tasks never see it."""
+    return _key(participant_partition(entity_id, pid, identity_id), f"{LOG_PREFIX}{log_id}")
+
+
+def preview_idempotency(entity_id: str, pid: str, event_key: str, unique_key: str) -> Key:
+    """A preview event's idempotency key, apart from the live ones (a preview never spends a live id)."""
+    return _key(f"ENT#{entity_id}#CMP#{pid}#IDEM#{len(event_key)}:{event_key}#{unique_key}", "#IDEM")
 
 
 def ref_id(entity_id: str, pid: str, ref: str) -> Key:

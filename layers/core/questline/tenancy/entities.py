@@ -21,6 +21,7 @@ from questline import clock
 from questline.auth import CredentialKind, Principal, forget_principals
 from questline.errors import BadRequest, Forbidden, QuestlineError, Retryable
 from questline.ids import prefixed_id
+from questline.links import link_problem
 from questline.settings import get_settings
 from questline.storage import get_table, keys
 from questline.storage.table import (
@@ -55,6 +56,7 @@ from questline.tenancy.paging import Window, read_window
 
 logger = logging.getLogger(__name__)
 
+THEME_LINKS = frozenset({"logoUrl", "faviconUrl"})
 PENDING = "pending"
 ENABLED = "enabled"
 DELETE_ATTEMPTS = 4
@@ -334,9 +336,16 @@ def set_theme(caller: Principal, entity_id: str, theme: Mapping[str, Any]) -> di
 
 
 def get_theme(entity_id: str) -> dict[str, Any]:
-    """The entity's theme (public: a widget reads it before anyone signs in)."""
+    """The entity's theme (public: a widget reads it before anyone signs in). A link stored before links
+    were checked, and unfit to serve, is left out."""
     theme = get_entity(entity_id).get("theme")
-    return dict(theme) if isinstance(theme, dict) else {}
+    if not isinstance(theme, dict):
+        return {}
+    return {
+        name: value
+        for name, value in theme.items()
+        if not (name in THEME_LINKS and isinstance(value, str) and link_problem(value) is not None)
+    }
 
 
 def enable_entity(entity_id: str, *, base_name: str | None, base_symbol: str | None) -> dict[str, Any]:

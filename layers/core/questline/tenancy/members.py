@@ -1,6 +1,6 @@
-"""Platform users in an entity: the owner (its creator), admins (added by the owner) and members (the
-entity's users). One membership item per (entity, user) holds the role, and a GSI1 entry lists a user's
-entities.
+"""Platform users in an entity: the owner (its creator), admins (invited by the owner, admins once they
+accept: `invitations`; an admin may leave) and members (the entity's users). One membership item per
+(entity, user) holds the role, and a GSI1 entry lists a user's entities.
 
 Roles only change through conditional writes that keep the rule "exactly one OWNER": an admin grant never
 overwrites the owner's membership and a removal deletes only an ADMIN's, so no interleaving of adds and
@@ -16,7 +16,7 @@ from questline import clock
 from questline.auth import CredentialKind, Principal
 from questline.errors import BadRequest, NotFound, QuestlineError, RuleViolation
 from questline.storage import get_table, keys
-from questline.storage.table import TxCheck, TxDelete, TxUpdate, Update, differs, equals, not_exists
+from questline.storage.table import TxCheck, TxDelete, TxUpdate, Update, equals
 from questline.storage.transaction import Transaction
 from questline.tenancy.access import (
     CREDENTIALS,
@@ -31,7 +31,7 @@ from questline.tenancy.access import (
     screen,
 )
 from questline.tenancy.paging import read_window
-from questline.tenancy.users import active_user, user_id_for_email, users_by_id
+from questline.tenancy.users import active_user, users_by_id
 
 MAX_USERS_PER_ADD = 25
 
@@ -54,7 +54,7 @@ def membership_item(entity_id: str, user_id: str, role: Role, **extra: Any) -> d
     }
 
 
-def _membership_fields(entity_id: str, user_id: str) -> dict[str, Any]:
+def membership_fields(entity_id: str, user_id: str) -> dict[str, Any]:
     """What every membership carries besides its role (set on each grant, so a grant heals a partial item)."""
     return {
         **keys.user_entity_listing(user_id, entity_id),
@@ -64,7 +64,7 @@ def _membership_fields(entity_id: str, user_id: str) -> dict[str, Any]:
     }
 
 
-def _with_users(memberships: Sequence[dict[str, Any]]) -> list[Member]:
+def with_users(memberships: Sequence[dict[str, Any]]) -> list[Member]:
     users = users_by_id([str(m["user_id"]) for m in memberships])
     return [Member(m, users.get(str(m["user_id"]), {})) for m in memberships]
 
@@ -74,7 +74,7 @@ def list_members(caller: Principal, entity_id: str, *, page: int, limit: int) ->
     window = read_window(
         keys.entity_partition(entity_id), begins_with=keys.MEMBER_PREFIX, page=page, limit=limit
     )
-    return _with_users(window.items), window.has_more
+    return with_users(window.items), window.has_more
 
 
 def list_admins(caller: Principal, entity_id: str) -> list[Member]:
@@ -95,7 +95,7 @@ def list_admins(caller: Principal, entity_id: str) -> list[Member]:
         if start is None:
             break
     staff.sort(key=lambda m: (m["role"] != Role.OWNER.value, str(m.get("added_at", ""))))
-    return _with_users(staff)
+    return with_users(staff)
 
 
 def add_users(caller: Principal, entity_id: str, user_ids: Sequence[str]) -> list[Member]:
@@ -117,7 +117,7 @@ def add_users(caller: Principal, entity_id: str, user_ids: Sequence[str]) -> lis
             TxUpdate(
                 keys.entity_member(entity_id, user_id),
                 Update(
-                    set=_membership_fields(entity_id, user_id),
+                    set=membership_fields(entity_id, user_id),
                     set_if_absent={"role": Role.MEMBER.value, "added_at": now, "added_by": caller.describe()},
                 ),
             )
@@ -125,78 +125,26 @@ def add_users(caller: Principal, entity_id: str, user_ids: Sequence[str]) -> lis
     transaction.commit()
     stored = get_table().batch_get([keys.entity_member(entity_id, u) for u in unique], consistent=True)
     order = {user_id: index for index, user_id in enumerate(unique)}
-    return _with_users(sorted(stored, key=lambda m: order[str(m["user_id"])]))
-
-
-def add_admin(
-    caller: Principal,
-    entity_id: str,
-    *,
-    user_id: str | None = None,
-    email: str | None = None,
-    display_name: str | None = None,
-) -> Member:
-    """Make a platform user (named by id or by email) an ADMIN: the owner or the operator does."""
-    screen(caller, entity_id, OWNERSHIP)
-    field = "userId" if user_id else "email"
-    if user_id is None:
-        if not email:
-            raise BadRequest("email: name the admin by email or by userId", field="email")
-        user_id = user_id_for_email(email)
-        if user_id is None:
-            raise BadRequest("email: no platform user has this email", field="email")
-    if caller.kind is CredentialKind.PLATFORM_USER and caller.user_id == user_id:
-        raise _about_oneself(entity_id, user_id, "the owner cannot be made an admin", field)
-    owner_untouched = not_exists() | differs("role", Role.OWNER.value)
-    transaction = Transaction().add(TxCheck(keys.entity(entity_id), live()), entity_not_found(entity_id))
-    transaction.extend(membership_checks(caller, entity_id, OWNERSHIP))
-    transaction.add(
-        TxCheck(keys.platform_user(user_id), active_user()),
-        BadRequest(f"{field}: no platform user {user_id}", field=field),
-    )
-    transaction.add(
-        TxUpdate(
-            keys.entity_member(entity_id, user_id),
-            Update(
-                set={
-                    **_membership_fields(entity_id, user_id),
-                    "role": Role.ADMIN.value,
-                    "display_name": display_name,
-                    "granted_by": caller.describe(),
-                },
-                set_if_absent={"added_at": clock.iso()},
-            ),
-            condition=owner_untouched,
-        ),
-        RuleViolation("the owner cannot be made an admin", field=field),
-    )
-    transaction.commit()
-    membership = get_table().get(keys.entity_member(entity_id, user_id), consistent=True) or {}
-    return _with_users([membership])[0] if membership else Member({}, {})
-
-
-def _about_oneself(entity_id: str, user_id: str, owner_message: str, field: str) -> QuestlineError:
-    """A caller naming itself: only the owner may manage admins, and the owner's own role never changes.
-    (A transaction cannot check the caller's membership and change it, so this one case reads it.)"""
-    membership = get_table().get(keys.entity_member(entity_id, user_id), consistent=True)
-    if membership is not None and membership.get("role") == Role.OWNER.value:
-        return RuleViolation(owner_message, field=field)
-    return role_refused(OWNERSHIP, membership)
+    return with_users(sorted(stored, key=lambda m: order[str(m["user_id"])]))
 
 
 def remove_admin(caller: Principal, entity_id: str, user_id: str) -> None:
-    """Remove an ADMIN from the entity: only the owner (or the operator); the owner is never removed."""
-    screen(caller, entity_id, OWNERSHIP)
-    if caller.kind is CredentialKind.PLATFORM_USER and caller.user_id == user_id:
-        raise _about_oneself(entity_id, user_id, "the owner cannot be removed", "userId")
+    """Remove an ADMIN from the entity: the owner (or the operator) does, or the admin leaves; the owner is
+    never removed."""
+    leaving = caller.kind is CredentialKind.PLATFORM_USER and caller.user_id == user_id
+    if not leaving:
+        screen(caller, entity_id, OWNERSHIP)
 
-    def refused(item: dict[str, Any] | None) -> RuleViolation | NotFound:
+    def refused(item: dict[str, Any] | None) -> QuestlineError:
         if item is not None and item.get("role") == Role.OWNER.value:
             return RuleViolation("the owner cannot be removed", field="userId")
+        if leaving:
+            return role_refused(OWNERSHIP, item)
         return NotFound(f"{user_id} is not an admin of this entity", field="userId")
 
     transaction = Transaction().add(TxCheck(keys.entity(entity_id), live()), entity_not_found(entity_id))
-    transaction.extend(membership_checks(caller, entity_id, OWNERSHIP))
+    if not leaving:
+        transaction.extend(membership_checks(caller, entity_id, OWNERSHIP))
     transaction.add(
         TxDelete(
             keys.entity_member(entity_id, user_id),
