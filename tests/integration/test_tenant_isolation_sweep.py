@@ -83,6 +83,9 @@ NO_CONTROL = {
     "POST /api/entities/{entityId}/keys/{keyId}/rotate": "would rotate A's secret key",
     "DELETE /api/entities/{entityId}/keys/{keyId}": "would revoke A's secret key",
     "POST /v1/events": "the slug is A's own (409 for A: slugs are unique per entity)",
+    "POST /api/v1/events": "the slug is A's own (409 for A: slugs are unique per entity)",
+    "DELETE /api/v1/hook": "A's hook is gone once DELETE /hook's control removed it (404 hook_not_found)",
+    "POST /api/v1/claims/{claimToken}": "A's claim token is single-use: POST /v1/claims's control used it",
 }
 
 
@@ -182,7 +185,33 @@ def _fresh(prefix: str) -> str:
 
 
 def probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
-    """Every route of the template, with a request that A's right credential would have answered."""
+    """Every route of the template, with a request that A's right credential would have answered: the
+    canonical routes' requests, and for each `/api/v1` twin its canonical route's request at the twin's
+    path (made afresh, so a request that may be made once, such as a new referee, is a new one)."""
+    found = _canonical_probes(a, receiver_uri)
+    again = _canonical_probes(a, receiver_uri)
+    for twin, (prefix, canonical) in template_twins().items():
+        found[twin] = again[canonical]._replace(path=prefix + again[canonical].path)
+    return found
+
+
+def template_twins() -> dict[str, tuple[str, str]]:
+    """The template's `/api/v1` twins (claimr's and HeyMint's real base paths): twin route key -> (its
+    prefix, the canonical route key)."""
+    from questline.http.envelopes import CLAIMR, HEYMINT
+
+    keys = {r.route_key for spec in Template.load().functions().values() for r in spec.routes}
+    twins: dict[str, tuple[str, str]] = {}
+    for route_key in keys:
+        method, path = route_key.split(" ", 1)
+        for prefix in (str(CLAIMR.twin_prefix), str(HEYMINT.twin_prefix)):
+            canonical = f"{method} {path[len(prefix) :]}"
+            if path.startswith(prefix + "/") and canonical in keys:
+                twins[route_key] = (prefix, canonical)
+    return twins
+
+
+def _canonical_probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
     t = a.tenant
     found: dict[str, Probe] = {}
     for route_key, (path, params, body) in entity_route_requests(t).items():
