@@ -20,6 +20,7 @@ from questline.identity.graph import partitions_of, read_identity, resolve
 from questline.identity.identifiers import Identifier
 from questline.identity.profiles import update_profile
 from questline.storage import get_table, keys
+from questline.storage.codec import client_json
 from questline.tenancy.mau import record_monthly_activity
 
 
@@ -360,7 +361,7 @@ def events(
                 "pid": pid,
                 "name": log["name"],
                 "category": log.get("category"),
-                "data": log.get("data") or {},
+                "data": client_json(log.get("data") or {}),
                 "ts": log.get("client_ts"),
                 "oid": entity_id,
             }

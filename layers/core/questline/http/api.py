@@ -57,6 +57,7 @@ from questline.errors import (
     UnknownCredential,
     UnsupportedMediaType,
 )
+from questline.http import json_text
 from questline.http.body import prepare_json_body, raw_body
 from questline.http.envelopes import Family, validation_error
 from questline.observability import instrument, logger
@@ -175,6 +176,8 @@ class Api:
         self.resolver = APIGatewayHttpResolver(
             enable_validation=True,
             response_validation_error_http_code=500,
+            serializer=json_text.dumps,
+            json_body_deserializer=json_text.loads,
         )
         self.policies: dict[str, AuthPolicy] = {}
         self.route_errors: dict[str, ErrorKinds] = {}

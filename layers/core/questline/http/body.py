@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from questline.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from questline.http.json_text import loads
 
 MAX_JSON_DEPTH = 32
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -51,7 +52,7 @@ def prepare_json_body(event: dict[str, Any], raw: bytes | None) -> dict[str, Any
     except UnicodeDecodeError as error:
         raise BadRequest("the body is not valid UTF-8", field="body") from error
     try:
-        parsed = json.loads(text)
+        parsed = loads(text)
     except json.JSONDecodeError as error:
         raise BadRequest(
             f"the body is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})",

@@ -1,0 +1,67 @@
+"""JSON in and out of every API function, lossless for client numbers.
+
+`loads` parses request bodies: a number DynamoDB cannot store, or one a double would not give back exactly,
+becomes a `JsonNumber` that keeps its text (`questline.storage.codec` stores it as that text). It also never
+hands a long digit string to `int()`, which refuses more than 4,300 digits with an error no client should
+turn into a 500.
+
+`dumps` writes response bodies. A `JsonNumber` inside a response model's `ClientJson` field (client data
+answered back: event data) leaves pydantic as a tagged string, which `dumps` writes as the bare number
+text it was sent as. The tag starts with a private-use character and a random token made per container,
+and only a JSON number's characters may follow it, so no client string can be mistaken for one or turn
+into anything but a number.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from functools import partial
+from typing import Annotated, Any
+
+from aws_lambda_powertools.shared.json_encoder import Encoder
+from pydantic import PlainSerializer
+
+from questline.storage.codec import JsonNumber, storable_number
+
+_MAX_PLAIN_INT_DIGITS = 38
+_TAG = "\ue000" + secrets.token_hex(8) + ":"
+_TAG_IN_JSON = json.dumps(_TAG)[1:-1]  # as json.dumps writes it (ASCII-escaped)
+_TAGGED = re.compile('"' + re.escape(_TAG_IN_JSON) + r'(-?[0-9][0-9.eE+-]*)"')
+
+
+def _float(text: str) -> float:
+    return float(text) if storable_number(text) else JsonNumber(text)
+
+
+def _int(text: str) -> int | float:
+    digits = len(text.lstrip("-"))
+    return int(text) if digits <= _MAX_PLAIN_INT_DIGITS else JsonNumber(text)
+
+
+def loads(text: str | bytes) -> Any:
+    return json.loads(text, parse_float=_float, parse_int=_int)
+
+
+_dumps = partial(json.dumps, separators=(",", ":"), cls=Encoder)
+
+
+def dumps(value: Any) -> str:
+    text = _dumps(value)
+    return _TAGGED.sub(r"\1", text) if _TAG_IN_JSON in text else text
+
+
+def tag_numbers(value: Any) -> Any:
+    """Client data for pydantic's JSON dump: each `JsonNumber` as its tagged text."""
+    if isinstance(value, JsonNumber):
+        return _TAG + value.text
+    if isinstance(value, dict):
+        return {key: tag_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [tag_numbers(item) for item in value]
+    return value
+
+
+ClientJson = Annotated[dict[str, Any], PlainSerializer(tag_numbers, when_used="json")]
+"""A response field holding client data (event data): numbers are answered back exactly as sent."""
