@@ -59,6 +59,7 @@ _NONE: frozenset[str] = frozenset()
 
 ENTITY_ROUTE_ACCEPTS = {
     "POST /api/users": _OPERATOR,
+    "GET /api/users/{userId}": _PEOPLE,
     "POST /api/users/{userId}/token": _PEOPLE,
     "POST /api/entities": frozenset({PLATFORM_USER}),
     "GET /api/entities/pending": _OPERATOR,

@@ -58,7 +58,7 @@ from questline.errors import (
     UnsupportedMediaType,
 )
 from questline.http import json_text
-from questline.http.body import prepare_json_body, raw_body
+from questline.http.body import prepare_json_body, raw_body, wrap_bare_array
 from questline.http.envelopes import Family, validation_error
 from questline.observability import instrument, logger
 from questline.settings import get_settings
@@ -134,15 +134,21 @@ class Routes:
         self.policies: dict[str, AuthPolicy] = {}
         self.routers: dict[str, Router] = {}  # one per route, so each joins the resolver on its own
         self.empty_success: dict[str, tuple[int, str]] = {}
+        self.bare_arrays: dict[str, str] = {}
 
     def _route(self, method: str, path: str, auth: AuthPolicy, kwargs: dict[str, Any]) -> Callable[..., Any]:
-        """`empty=(status, description)`: a success without a body (Parcelvoy's 204, Endu's 200)."""
+        """`empty=(status, description)`: a success without a body (Parcelvoy's 204, Endu's 200).
+        `bare_array_as=field`: a JSON array body is taken as `{field: array}` (a vendor's example sends
+        the array alone where the model has one list field)."""
         route_key = f"{method} {path}"
         self.policies[route_key] = auth
         self.route_errors[route_key] = self.errors + tuple(kwargs.pop("errors", ()))
         empty = kwargs.pop("empty", None)
         if empty is not None:
             self.empty_success[route_key] = empty
+        bare_array_as = kwargs.pop("bare_array_as", None)
+        if bare_array_as is not None:
+            self.bare_arrays[route_key] = bare_array_as
         security = _security_for(auth)
         if security is not None:
             kwargs.setdefault("security", security)
@@ -182,12 +188,14 @@ class Api:
         self.policies: dict[str, AuthPolicy] = {}
         self.route_errors: dict[str, ErrorKinds] = {}
         self.empty_success: dict[str, tuple[int, str]] = {}
+        self.bare_arrays: dict[str, str] = {}
         self.json_responses = json_responses
         self._pending: dict[str, Router] = {}  # routes not yet given to the resolver
         for group in routes:
             self.policies.update(group.policies)
             self.route_errors.update(group.route_errors)
             self.empty_success.update(group.empty_success)
+            self.bare_arrays.update(group.bare_arrays)
             self._pending.update(group.routers)
         # twin route key -> canonical route key (the vendor's base path before the canonical path)
         self.twins: dict[str, str] = {}
@@ -230,6 +238,9 @@ class Api:
             raw = raw_body(event, settings.max_body_bytes)
             principal = authenticate(policy, event.get("headers") or {})
             prepared = prepare_json_body(event, raw)
+            bare_array_as = self.bare_arrays.get(canonical or route_key)
+            if bare_array_as is not None:
+                prepared = wrap_bare_array(prepared, bare_array_as)
             self._include(canonical or route_key)
             self.resolver.append_context(principal=principal)
             response = self.resolver.resolve(prepared, context)

@@ -71,6 +71,14 @@ def prepare_json_body(event: dict[str, Any], raw: bytes | None) -> dict[str, Any
     return {**event, "body": text, "isBase64Encoded": False, "headers": headers}
 
 
+def wrap_bare_array(event: dict[str, Any], field: str) -> dict[str, Any]:
+    """A prepared event whose body is a JSON array, with the body `{field: array}` instead."""
+    body = event.get("body")
+    if not body or not str(body).lstrip().startswith("["):
+        return event
+    return {**event, "body": '{"' + field + '":' + str(body) + "}"}
+
+
 def _method(event: Mapping[str, Any]) -> str:
     return str(event.get("requestContext", {}).get("http", {}).get("method", "")).upper()
 
