@@ -98,6 +98,7 @@ class Probe(NamedTuple):
     body: Any
     accepts: frozenset[str]
     names_a: bool  # names something only A has: B's credentials must be refused whatever they are
+    headers: dict[str, str] | None = None  # beside the credential (the person an SDK names)
 
     def other_user(self, account: str) -> dict[str, Any] | None:
         """The query naming another of A's users (for a widget token, which reads only its own)."""
@@ -131,6 +132,7 @@ class TenantA(NamedTuple):
     hook_secret: str
     message_id: str
     social_token: str
+    notification_id: int
 
     def secrets(self) -> list[str]:
         """What of A no answer to another credential may show (unless its request carried it)."""
@@ -221,9 +223,15 @@ def _canonical_probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
         found[route_key] = Probe(path, params, body, ENTITY_ROUTE_ACCEPTS.get(route_key, _ROLES), names_a)
 
     def probe(
-        route_key: str, path: str, params: Any, body: Any, accepts: frozenset[str], names_a: bool
+        route_key: str,
+        path: str,
+        params: Any,
+        body: Any,
+        accepts: frozenset[str],
+        names_a: bool,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        found[route_key] = Probe(path, params, body, accepts, names_a)
+        found[route_key] = Probe(path, params, body, accepts, names_a, headers)
 
     alice = {"account": a.alice, "platform": "discord", "pid": PID}
     campaigns = f"/api/entities/{t.entity_id}/campaigns"
@@ -308,6 +316,18 @@ def _canonical_probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
         [{"external_id": a.external_id, "name": "Product Purchased", "data": {"price": 1}}],
         _ANY_KEY,
         False,
+    )
+    # in-app notifications: A's Parcelvoy person, named as the SDKs name them
+    readers = _ANY_KEY | {WIDGET_TOKEN}
+    person = {"x-external-id": a.external_id}
+    probe("GET /api/client/notifications", "/api/client/notifications", None, None, readers, False, person)
+    probe(
+        "PUT /api/client/notifications/{notificationId}",
+        f"/api/client/notifications/{a.notification_id}",
+        None,
+        {"external_id": a.external_id, "anonymous_id": None},
+        readers,
+        True,
     )
     # Endu: the organization is A
     probe(
@@ -540,6 +560,19 @@ def tenant_a(api: Api, receivers: tuple[Receiver, Receiver]) -> Iterator[TenantA
         )
     )
 
+    # a campaign of A's own with notifications (published first: the stream function caches the list
+    # of published campaigns for a few seconds), whose task A's Parcelvoy person completes at the end
+    notes = {
+        "name": "Sweep notes",
+        "actions": [
+            {"id": "buy", "name": "Buy", "type": "events_count", "xp": 5,
+             "meta": {"event": {"name": "sweep_purchase"}, "target": 1}},
+        ],
+        "notifications": {},
+    }  # fmt: skip
+    _ok(api.request("PUT", f"{base}/campaigns/sweep_notes", headers=owner.headers, json=notes))
+    _ok(api.post(f"{base}/campaigns/sweep_notes/publish", headers=owner.headers, json={}))
+
     alice, bob = _fresh("alice"), _fresh("bob")
     token = _ok(api.get("/token", headers=sk, params={"account": alice, "platform": "discord"}))["data"][
         "token"
@@ -623,6 +656,16 @@ def tenant_a(api: Api, receivers: tuple[Receiver, Receiver]) -> Iterator[TenantA
         return str(done[0]["message_id"]) if done else None
 
     message_id = eventually(delivered, timeout=60)
+    purchase = [{"external_id": external_id, "name": "sweep_purchase"}]
+
+    def notified() -> int | None:
+        page = _ok(api.get("/api/client/notifications", headers={**sk, "x-external-id": external_id}))
+        if not page["results"]:  # (again: an event the stream saw before the campaign's cache expired)
+            _ok(api.post("/api/client/events", headers=pk, json=purchase), 204)
+            return None
+        return int(page["results"][0]["id"])
+
+    notification_id = eventually(notified, timeout=60, interval=1.0)
     yield TenantA(
         t,
         state["operator_key"],
@@ -650,6 +693,7 @@ def tenant_a(api: Api, receivers: tuple[Receiver, Receiver]) -> Iterator[TenantA
         hook_secret,
         message_id,
         social_token,
+        notification_id,
     )
     api.request("DELETE", "/hook", headers=sk, json={"scope": "user_reward", "hook_id": hook_id})
 
@@ -754,7 +798,8 @@ def test_no_credential_but_a_own_reaches_a(
             if expected is None:
                 continue
             params, must_refuse = expected
-            reply = api.request(method, probe.path, headers=case.headers, params=params, json=probe.body)
+            headers = {**case.headers, **(probe.headers or {})}
+            reply = api.request(method, probe.path, headers=headers, params=params, json=probe.body)
             sent.append(route_key)
             outcome = Outcome(route_key, case.name, reply.status_code, reply.text[:300])
             succeeded = 200 <= reply.status_code < 300
@@ -813,7 +858,7 @@ def test_each_request_succeeds_with_a_own_credential(
         if route_key in NO_CONTROL:
             continue
         method = route_key.split()[0]
-        headers = _control_headers(api, tenant_a, probe.accepts)
+        headers = {**_control_headers(api, tenant_a, probe.accepts), **(probe.headers or {})}
         body = probe.body
         if isinstance(body, dict) and str(body.get("code", "")).startswith("good"):
             body = {**body, "code": _fresh("good")}  # the fake provider takes a code once
