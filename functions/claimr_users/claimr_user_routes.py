@@ -132,9 +132,9 @@ def get_referrals(
 @routes.get("/user/balance", auth=OWN_READ, summary="A user's XP balance (tasks, referrals, UGC)")
 def get_balance(
     caller: CurrentPrincipal, pid: PidQ, account: AccountQ = None, platform: PlatformQ = None
-) -> QuestOk[dict[str, int]]:
+) -> QuestOk[models.BalanceView]:
     held = claimr.balance(str(caller.entity_id), pid, _user(caller, account, platform, pid=pid))
-    return QuestOk(data={"xp": held["xp"], "ref_xp": held["ref_xp"], "ugc_xp": held["ugc_xp"]})
+    return QuestOk(data=models.BalanceView.model_validate(held))
 
 
 @routes.post("/user/reward", errors=(Conflict,), auth=SECRET_KEY, summary="Add XP (idempotent by id)")

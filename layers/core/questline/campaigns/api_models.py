@@ -25,6 +25,16 @@ class ClaimrOk(ClaimrModel):
     success: Literal[True] = True
 
 
+class BalanceView(ClaimrModel):
+    """`GET /user/balance`: the seed's buckets, and the user's leaderboard rank (the claimr client's types
+    read one; null when the user is not on the board)."""
+
+    xp: int
+    ref_xp: int
+    ugc_xp: int
+    rank: int | None = None
+
+
 class UserIn(ClaimrModel):
     account: Account
     platform: Platform

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from questline import clock
 from questline.auth import CredentialKind, Principal
-from questline.campaigns import engine, ledger, participants, referrals, store, widgets
+from questline.campaigns import engine, leaderboard, ledger, participants, referrals, store, widgets
 from questline.campaigns.definition import RECURRENCE_SECONDS, Campaign
 from questline.campaigns.ledger import Entry
 from questline.errors import BadRequest, Forbidden, NotFound, RuleViolation
@@ -87,9 +87,23 @@ def user_token(entity_id: str, account: str, platform: str, name: str | None) ->
     return token
 
 
-def balance(entity_id: str, pid: str, user: User) -> dict[str, int]:
+def balance(entity_id: str, pid: str, user: User) -> dict[str, int | None]:
+    """The balance, and the user's rank on the campaign's leaderboard (None when not on it; the board
+    follows balances through the stream, so a rank can lag a change by a moment). Two round trips: the
+    balance with the user's board entry, then the entry's rank."""
     campaign_of(entity_id, pid)
-    return ledger.balance_of(entity_id, pid, user.identity_id)
+    wanted = [
+        keys.balance(entity_id, pid, user.identity_id),
+        keys.stats_projection(entity_id, pid, user.identity_id),
+    ]
+    found = {str(item[keys.SK]): item for item in get_table().batch_get(wanted)}
+    held = found.get(keys.balance(entity_id, pid, user.identity_id)[keys.SK]) or {}
+    standing = found.get(keys.stats_projection(entity_id, pid, user.identity_id)[keys.SK]) or {}
+    board_key = standing.get("board_key")
+    return {
+        **{bucket: int(held.get(bucket, 0)) for bucket in ledger.BUCKETS},
+        "rank": leaderboard.rank_of(entity_id, pid, str(board_key)).rank if board_key else None,
+    }
 
 
 def _xp(xp: int, field: str = "xp") -> int:
