@@ -8,8 +8,9 @@ from everything else in the table.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from local.stack import LocalStack
 from questline.storage import keys
 from questline.storage.codec import from_item
 from tests.integration.conftest import new_tenant
+from tests.support import attach_stack_log, eventually
 
 # The iOS SDK's DateFormatter and the Android SDK's DateAdapter read this format, and only this one.
 SDK_DATE = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -82,6 +84,60 @@ class Replay:
 
     def notifications_of(self, identity_id: str) -> list[dict[str, Any]]:
         return self.items(keys.notifications_of(self.entity_id, identity_id))
+
+    def mobile_headers(self, user_agent: str, **extra: str) -> dict[str, str]:
+        """What the iOS and Android SDKs send on every request (GET too), with the app's publishable key."""
+        return {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Authorization": f"Bearer {self.tenant['public_key']}",
+            "User-Agent": user_agent,
+            **extra,
+        }
+
+    def preflight(self, path: str, origin: str, method: str, request_headers: str) -> set[str]:
+        """A browser's CORS preflight: answered 204 for any origin; the allowed request headers."""
+        reply = self.send(
+            "OPTIONS",
+            path,
+            {
+                "Origin": origin,
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": request_headers,
+            },
+        )
+        assert reply.status_code == 204, reply.text
+        assert reply.headers["access-control-allow-origin"] == "*"
+        return set(reply.headers["access-control-allow-headers"].split(","))
+
+    def show_and_consume(
+        self, headers: Callable[..., dict[str, str]], anonymous_id: str, external_id: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The mobile SDKs' auto-show: wait for the stream to make the person's notification, read the page
+        with `x-anonymous-id`/`x-external-id`, decode it as the SDKs do, consume the first with `PUT`.
+        Answers the notification as decoded and as stored afterwards."""
+        person = self.owner_of("ext", external_id)
+        assert person is not None
+        eventually(lambda: self.notifications_of(person))
+        user = {"x-anonymous-id": anonymous_id, "x-external-id": external_id}
+        page = self.send("GET", "/api/client/notifications", headers(**user))
+        assert page.status_code == 200, page.text
+        (notification,) = decode_notification_page(page.json())
+        consumed = self.send(
+            "PUT",
+            f"/api/client/notifications/{notification['id']}",
+            headers(),
+            json.dumps(
+                {"anonymous_id": anonymous_id, "external_id": external_id}, separators=(",", ":")
+            ).encode(),
+        )
+        assert (consumed.status_code, consumed.content) == (204, b"")
+        assert (
+            decode_notification_page(self.send("GET", "/api/client/notifications", headers(**user)).json())
+            == []
+        )
+        (stored,) = self.notifications_of(person)
+        return notification, stored
 
     def publish_campaign(self, pid: str, definition: dict[str, Any]) -> None:
         """Through the Entity API, as the entity's owner."""
@@ -152,13 +208,5 @@ def replay(stack: LocalStack, request: pytest.FixtureRequest) -> Replay:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """A failing replay shows the local stack's last log lines."""
     outcome = yield
-    report = outcome.get_result()  # type: ignore[attr-defined]
-    if report.when == "call" and report.failed:
-        stack = item.funcargs.get("stack") if hasattr(item, "funcargs") else None
-        if stack is None and hasattr(item, "funcargs") and "replay" in item.funcargs:
-            stack = item.funcargs["replay"].stack
-        logs = getattr(stack, "logs", None)
-        if logs:
-            report.sections.append(
-                ("local stack log (last 60 lines)", "\n".join(line[:400] for line in logs[-60:]))
-            )
+    replayed = item.funcargs.get("replay") if hasattr(item, "funcargs") else None
+    attach_stack_log(outcome.get_result(), getattr(replayed, "stack", None))  # type: ignore[attr-defined]

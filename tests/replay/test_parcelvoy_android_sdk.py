@@ -11,20 +11,13 @@ from __future__ import annotations
 
 import json
 
-from tests.replay.conftest import NOTIFYING_CAMPAIGN, Replay, decode_notification_page
-from tests.support import eventually
+from tests.replay.conftest import NOTIFYING_CAMPAIGN, Replay
 
 ANONYMOUS_ID = "3f2c9c1e-5b7a-4d8e-9f10-6a7b8c9d0e1f"
 
 
 def headers(replay: Replay, **extra: str) -> dict[str, str]:
-    return {
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-        "Authorization": f"Bearer {replay.tenant['public_key']}",
-        "User-Agent": "okhttp/4.12.0",
-        **extra,
-    }
+    return replay.mobile_headers("okhttp/4.12.0", **extra)
 
 
 def test_alias_identify_devices_and_a_batch_with_numbers_dynamodb_cannot_store(replay: Replay) -> None:
@@ -76,21 +69,11 @@ def test_alias_identify_devices_and_a_batch_with_numbers_dynamodb_cannot_store(r
 
 
 def test_in_app_messages_are_read_and_consumed(replay: Replay) -> None:
-    person = replay.owner_of("ext", "droid-1")
-    assert person is not None
-    eventually(lambda: replay.notifications_of(person))
-    user = {"x-anonymous-id": ANONYMOUS_ID, "x-external-id": "droid-1"}
-
-    page = replay.send("GET", "/api/client/notifications", headers(replay, **user))
-    (notification,) = decode_notification_page(page.json())
-    consumed = replay.send(
-        "PUT",
-        f"/api/client/notifications/{notification['id']}",
-        headers(replay),
-        b'{"anonymous_id":"' + ANONYMOUS_ID.encode() + b'","external_id":"droid-1"}',
+    notification, stored = replay.show_and_consume(
+        lambda **user: headers(replay, **user), ANONYMOUS_ID, "droid-1"
     )
 
-    assert page.status_code == 200 and notification["content"]["title"] == "Level up!"
-    assert (consumed.status_code, consumed.content) == (204, b"")
-    (stored,) = replay.notifications_of(person)
-    assert stored["read_at"] and "GSI1PK" not in stored  # out of the unread index
+    assert notification["content"]["title"] == "Level up!"
+    assert notification["content"]["body"] == "Finish a level: +100 XP"
+    assert stored["notification_id"] == notification["id"]
+    assert stored["read_at"] and "GSI1PK" not in stored  # read, and out of the unread index

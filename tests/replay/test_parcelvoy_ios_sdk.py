@@ -12,7 +12,7 @@ import threading
 
 import requests
 
-from tests.replay.conftest import NOTIFYING_CAMPAIGN, Replay, decode_notification_page
+from tests.replay.conftest import NOTIFYING_CAMPAIGN, Replay
 from tests.support import eventually
 
 ANONYMOUS_ID = "E621E1F8-C36C-495A-93FC-0C247A3E6E5F"  # UUID().uuidString
@@ -20,13 +20,7 @@ TOKEN = "45d2e0c7bbb649679723a96d92d0fa305e356e6603aa4926a322d7f5c89"
 
 
 def headers(replay: Replay, **extra: str) -> dict[str, str]:
-    return {
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-        "Authorization": f"Bearer {replay.tenant['public_key']}",
-        "User-Agent": "Replay/465 CFNetwork/1494.0.7 Darwin/23.4.0",
-        **extra,
-    }
+    return replay.mobile_headers("Replay/465 CFNetwork/1494.0.7 Darwin/23.4.0", **extra)
 
 
 def test_alias_and_identify_at_once_then_devices_and_events(replay: Replay) -> None:
@@ -77,25 +71,11 @@ def test_alias_and_identify_at_once_then_devices_and_events(replay: Replay) -> N
 
 
 def test_auto_show_reads_the_page_and_consumes_one(replay: Replay) -> None:
-    person = replay.owner_of("ext", "ios-user-1")
-    assert person is not None
-    eventually(lambda: replay.notifications_of(person))
-    user = {"x-anonymous-id": ANONYMOUS_ID, "x-external-id": "ios-user-1"}
-
-    page = replay.send("GET", "/api/client/notifications", headers(replay, **user))
-    (notification,) = decode_notification_page(page.json())
-    consumed = replay.send(
-        "PUT",
-        f"/api/client/notifications/{notification['id']}",
-        headers(replay),
-        b'{"anonymous_id":"' + ANONYMOUS_ID.encode() + b'","external_id":"ios-user-1"}',
+    notification, stored = replay.show_and_consume(
+        lambda **user: headers(replay, **user), ANONYMOUS_ID, "ios-user-1"
     )
-    after = replay.send("GET", "/api/client/notifications", headers(replay, **user))
 
-    assert page.status_code == 200
     assert notification["content"]["title"] == "Level up!"
     assert notification["content"]["body"] == "Finish a level: +100 XP"
-    assert (consumed.status_code, consumed.content) == (204, b"")
-    assert decode_notification_page(after.json()) == []
-    (stored,) = replay.notifications_of(person)
-    assert stored["notification_id"] == notification["id"] and stored["read_at"]
+    assert stored["notification_id"] == notification["id"]
+    assert stored["read_at"] and "GSI1PK" not in stored  # read, and out of the unread index

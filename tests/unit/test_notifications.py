@@ -80,6 +80,19 @@ def claimr(aws: Aws, method: str, route: str, **kwargs: Any) -> tuple[int, Any]:
     return aws.call(function, api_event(method, route, headers=headers, **kwargs))
 
 
+def log_in(aws: Aws, account: str) -> None:
+    """The campaign's daily_login api_call task, reported done for a claimr account."""
+    done = {
+        "account": account,
+        "platform": "discord",
+        "pid": PID,
+        "cid": PID,
+        "aid": "daily_login",
+        "value": 1,
+    }
+    assert claimr(aws, "POST", "/action/value", body=done)[0] == 200
+
+
 def widget_token(aws: Aws, account: str) -> str:
     status, answer = claimr(aws, "GET", "/token", query=f"account={account}&platform=discord")
     assert status == 200, answer
@@ -188,15 +201,7 @@ def test_templates_decide_each_kind_with_placeholders_and_escaping(aws: Aws, ent
     assert claimr(aws, "POST", "/user/reward", body=reward)[0] == 200
     withdrawal = {**reward, "id": "w-1", "xp": 10}
     assert claimr(aws, "POST", "/user/withdraw", body=withdrawal)[0] == 200
-    done = {
-        "account": "alice",
-        "platform": "discord",
-        "pid": PID,
-        "cid": PID,
-        "aid": "daily_login",
-        "value": 1,
-    }
-    assert claimr(aws, "POST", "/action/value", body=done)[0] == 200
+    log_in(aws, "alice")
     aws.pump_stream()
 
     status, page = inbox_of(aws, token)  # the widget token names its person: no headers
@@ -221,15 +226,7 @@ def test_a_valid_referral_notifies_the_referrer(aws: Aws, entity: dict[str, str]
     assert status == 200, answer
     link = {"account": "friend", "platform": "discord", "pid": PID, "ref_id": answer["data"]["ref_id"]}
     assert claimr(aws, "POST", "/user/ref_id", body=link)[0] == 200
-    done = {
-        "account": "friend",
-        "platform": "discord",
-        "pid": PID,
-        "cid": PID,
-        "aid": "daily_login",
-        "value": 1,
-    }
-    assert claimr(aws, "POST", "/action/value", body=done)[0] == 200
+    log_in(aws, "friend")
     aws.pump_stream()
 
     (note,) = inbox_of(aws, referrer_token)[1]["results"]

@@ -40,32 +40,29 @@ class Activity(NamedTuple):
 Builder = Callable[[Mapping[str, Any], Campaign], Activity | None]
 
 
-def _task(item: Mapping[str, Any], campaign: Campaign) -> Activity:
-    action_id = str(item["action_id"])
-    action = campaign.action(action_id)
+def _done(kind: str, noun: str, item: Mapping[str, Any], campaign: Campaign) -> Activity:
+    """A task (`noun` action) or a quest completed: its id and name as placeholders and context."""
+    done_id = str(item[f"{noun}_id"])
+    found = campaign.action(done_id) if noun == "action" else campaign.quest(done_id)
+    xp = item.get("xp", 0)
+    context: dict[str, Any] = {f"{noun}_id": done_id}
+    if "window" in item:
+        context["window"] = item["window"]
     return Activity(
-        "task",
+        kind,
         str(item["identity_id"]),
         str(item["at"]),
-        {
-            "xp": str(item.get("xp", 0)),
-            "action.id": action_id,
-            "action.name": action.name if action else action_id,
-        },
-        {"action_id": action_id, "window": item.get("window"), "xp": item.get("xp", 0)},
+        {"xp": str(xp), f"{noun}.id": done_id, f"{noun}.name": found.name if found else done_id},
+        {**context, "xp": xp},
     )
+
+
+def _task(item: Mapping[str, Any], campaign: Campaign) -> Activity:
+    return _done("task", "action", item, campaign)
 
 
 def _quest(item: Mapping[str, Any], campaign: Campaign) -> Activity:
-    quest_id = str(item["quest_id"])
-    quest = campaign.quest(quest_id)
-    return Activity(
-        "quest",
-        str(item["identity_id"]),
-        str(item["at"]),
-        {"xp": str(item.get("xp", 0)), "quest.id": quest_id, "quest.name": quest.name if quest else quest_id},
-        {"quest_id": quest_id, "xp": item.get("xp", 0)},
-    )
+    return _done("quest", "quest", item, campaign)
 
 
 def _reward(item: Mapping[str, Any], campaign: Campaign) -> Activity | None:
