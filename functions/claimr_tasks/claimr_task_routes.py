@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from questline.auth import SECRET_KEY
 from questline.errors import NotFound, RuleViolation
 from questline.http import CurrentPrincipal, Routes
-from questline.http.json_text import ClientJson
+from questline.http.json_text import ClientJson, tag_numbers
 from questline.http.lazy import lazy_import
 from questline.http.models import ApiModel
 from questline.storage.codec import check_client_value
@@ -86,4 +86,5 @@ def get_events(
         user = claimr.find_user(entity_id, account, platform, create=False)
     except NotFound:
         return EventsOut(events=[])  # a user never seen has no events
-    return EventsOut(events=claimr.events(entity_id, pid, user, account, platform, name, category))
+    found = claimr.events(entity_id, pid, user, account, platform, name, category)
+    return EventsOut(events=tag_numbers(found))

@@ -103,3 +103,64 @@ def test_unstorable_numbers_are_stored_as_their_text_and_read_back_as_numbers() 
     back = client_json(from_attr(stored))
     assert back == {"huge": 1e300, "plain": 1.5}
     assert isinstance(back["huge"], JsonNumber) and back["huge"].text == "1.0E300"
+
+
+def test_typed_numbers_dynamodb_cannot_store_are_a_400_naming_the_field(
+    aws: Aws, entity: dict[str, str]
+) -> None:
+    """Outside `data`, a number is stored as a number: one DynamoDB cannot store is refused clearly (the API
+    fuzzing found `ts: -4.4881652861972674e-218` answered with a 500)."""
+    from questline.campaigns import store
+    from questline.campaigns.definition import Campaign
+
+    store.save_draft(entity["ENTITY_ID"], "pid-1", Campaign(name="C"))
+    store.publish(entity["ENTITY_ID"], "pid-1")
+    before = aws.table_items()
+    claimr = {"authorization": f"Bearer {entity['SECRET_KEY']}"}
+    event = b'{"account":"u1","platform":"steam","pid":"pid-1","name":"score","ts":-4.4881652861972674e-218}'
+    endu = (
+        b'{"property_id":"p","organization_id":"' + entity["ENTITY_ID"].encode() + b'","timestamp":1e-200,'
+        b'"event_type":"E","event_data":{},"fingerprint":"f"}'
+    )
+
+    posted = aws.call("ClaimrTasksFunction", api_event("POST", "/event", raw_body=event, headers=claimr))
+    recorded = aws.call(
+        "IngestFunction",
+        api_event(
+            "POST",
+            "/api/events/record",
+            raw_body=endu,
+            headers={"authorization": f"Bearer {entity['PUBLIC_KEY']}"},
+        ),
+    )
+
+    assert posted[0] == 400 and posted[1]["error"].startswith("ts:"), posted
+    assert recorded[0] == 400 and recorded[1]["message"].startswith("timestamp"), recorded
+    assert aws.table_items() == before
+
+
+def test_a_campaign_with_numbers_dynamodb_cannot_store_is_a_400(aws: Aws, entity: dict[str, str]) -> None:
+    entity_id = entity["ENTITY_ID"]
+    before = aws.table_items()
+
+    def put(definition: bytes) -> tuple[int, object]:
+        return aws.call(
+            "CampaignAdminFunction",
+            api_event(
+                "PUT",
+                "/api/entities/{entityId}/campaigns/{pid}",
+                path=f"/api/entities/{entity_id}/campaigns/pid-1",
+                params={"entityId": entity_id, "pid": "pid-1"},
+                raw_body=definition,
+                headers={"authorization": f"Bearer {entity['SECRET_KEY']}"},
+            ),
+        )
+
+    in_meta = put(
+        b'{"name":"C","actions":[{"id":"a","name":"A","type":"api_call","meta":{"weight":1.0E300}}]}'
+    )
+    in_custom = put(b'{"name":"C","notifications":{"task":{"custom":{"w":4.9E-324}}}}')
+
+    assert in_meta[0] == 400 and in_meta[1]["error"].startswith("actions.0.meta"), in_meta  # type: ignore[index]
+    assert in_custom[0] == 400 and in_custom[1]["error"].startswith("notifications.task.custom"), in_custom  # type: ignore[index]
+    assert aws.table_items() == before

@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field, StrictInt
 from questline.errors import BadRequest
 from questline.http.models import ApiModel
 from questline.notifications.templates import NotificationRules, check_notifications
+from questline.storage.codec import check_client_value
 
 ActionType = Literal["events_count", "events_value", "number_value", "stream_value", "api_call", "referral"]
 Recurrence = Literal["once", "8h", "daily", "weekly", "multiple"]
@@ -149,6 +150,7 @@ def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
     known = set(action_ids)
     for index, action in enumerate(campaign.actions):
         where = f"actions.{index}"
+        check_client_value(action.meta, f"{where}.meta", kept_numbers=False)
         _check_meta(action, where)
         _known(action.deps, known, f"{where}.deps")
         if action.id in action.deps:

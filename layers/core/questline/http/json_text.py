@@ -5,30 +5,33 @@ becomes a `JsonNumber` that keeps its text (`questline.storage.codec` stores it 
 hands a long digit string to `int()`, which refuses more than 4,300 digits with an error no client should
 turn into a 500.
 
-`dumps` writes response bodies. A `JsonNumber` inside a response model's `ClientJson` field (client data
-answered back: event data) leaves pydantic as a tagged string, which `dumps` writes as the bare number
-text it was sent as. The tag starts with a private-use character and a random token made per container,
-and only a JSON number's characters may follow it, so no client string can be mistaken for one or turn
-into anything but a number.
+`dumps` writes response bodies. Client data answered back (event data) goes into its response model through
+`tag_numbers`, which turns each `JsonNumber` into a tagged string that pydantic leaves alone and `dumps`
+writes as the bare number text it was sent as. The tag starts with a private-use character and a random
+token made per container, and only a JSON number's characters may follow it, so no client string can be
+mistaken for one or turn into anything but a number.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
-import secrets
-from functools import partial
-from typing import Annotated, Any
+from functools import lru_cache, partial
+from typing import Any
 
 from aws_lambda_powertools.shared.json_encoder import Encoder
-from pydantic import PlainSerializer
 
 from questline.storage.codec import JsonNumber, storable_number
 
 _MAX_PLAIN_INT_DIGITS = 38
-_TAG = "\ue000" + secrets.token_hex(8) + ":"
-_TAG_IN_JSON = json.dumps(_TAG)[1:-1]  # as json.dumps writes it (ASCII-escaped)
-_TAGGED = re.compile('"' + re.escape(_TAG_IN_JSON) + r'(-?[0-9][0-9.eE+-]*)"')
+_TAG = "\ue000" + os.urandom(8).hex() + ":"
+_TAG_IN_JSON = "\\ue000" + _TAG[1:]  # as json.dumps writes it (ASCII-escaped)
+
+
+@lru_cache(maxsize=1)
+def _tagged() -> re.Pattern[str]:  # compiled on the first answer that holds a kept number
+    return re.compile('"' + re.escape(_TAG_IN_JSON) + r'(-?[0-9][0-9.eE+-]*)"')
 
 
 def _float(text: str) -> float:
@@ -49,11 +52,11 @@ _dumps = partial(json.dumps, separators=(",", ":"), cls=Encoder)
 
 def dumps(value: Any) -> str:
     text = _dumps(value)
-    return _TAGGED.sub(r"\1", text) if _TAG_IN_JSON in text else text
+    return _tagged().sub(r"\1", text) if _TAG_IN_JSON in text else text
 
 
 def tag_numbers(value: Any) -> Any:
-    """Client data for pydantic's JSON dump: each `JsonNumber` as its tagged text."""
+    """Client data for a response model: each `JsonNumber` as its tagged text."""
     if isinstance(value, JsonNumber):
         return _TAG + value.text
     if isinstance(value, dict):
@@ -63,5 +66,5 @@ def tag_numbers(value: Any) -> Any:
     return value
 
 
-ClientJson = Annotated[dict[str, Any], PlainSerializer(tag_numbers, when_used="json")]
-"""A response field holding client data (event data): numbers are answered back exactly as sent."""
+ClientJson = dict[str, Any]
+"""A response field holding client data (event data), filled through `tag_numbers`."""

@@ -28,6 +28,7 @@ from pydantic import ConfigDict, Field
 
 from questline.errors import BadRequest
 from questline.http.models import ApiModel
+from questline.storage.codec import check_client_value
 
 Kind = Literal["task", "quest", "reward", "referral"]
 ContentType = Literal["banner", "alert", "html"]
@@ -147,6 +148,8 @@ def check_notifications(rules: NotificationRules | None, where: str = "notificat
                         f"{where}.{kind}.{field}: unknown placeholder {{{{{name}}}}} (known: {known})",
                         field=f"{where}.{kind}.{field}",
                     )
+        if chosen.custom is not None:
+            check_client_value(chosen.custom, f"{where}.{kind}.custom", kept_numbers=False)
         if chosen.content_type == "html" and not chosen.html:
             raise BadRequest(
                 f"{where}.{kind}.html: an html notification needs its html", field=f"{where}.{kind}.html"

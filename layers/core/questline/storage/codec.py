@@ -63,6 +63,13 @@ def storable_number(text: str) -> bool:
     return Decimal(repr(float(text))) == number
 
 
+def storable_value(value: float) -> bool:
+    """Whether a number (from a typed field, not client data) is one DynamoDB stores as a number."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return _in_range(Decimal(repr(value) if isinstance(value, float) else value))
+
+
 def _in_range(number: Decimal) -> bool:
     if number == 0:
         return True
@@ -158,21 +165,23 @@ def _float_text(value: float) -> str:
     return repr(value)
 
 
-def check_client_value(value: Any, field: str, *, depth: int = 0) -> None:
+def check_client_value(value: Any, field: str, *, depth: int = 0, kept_numbers: bool = True) -> None:
     """Refuse, as a 400 naming `field`, client JSON that DynamoDB could not store.
 
     JSON parsing already limits the types to dict, list, str, int, float, bool and None, and turns every
     number DynamoDB cannot store into a `JsonNumber`, which is stored as its text: numbers are never
-    refused here unless they come from elsewhere than a client's JSON.
+    refused here unless they come from elsewhere than a client's JSON. `kept_numbers=False` is for values
+    stored through a model's JSON dump (campaign definitions), which turns a `JsonNumber` back into a
+    float: there a number DynamoDB cannot store is refused too.
     """
     if depth > MAX_CLIENT_DEPTH:
         raise BadRequest(f"{field} is nested more than {MAX_CLIENT_DEPTH} levels deep", field=field)
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return
-    if isinstance(value, JsonNumber):
+    if isinstance(value, JsonNumber) and kept_numbers:
         return
     if isinstance(value, (int, float)):
-        _check_number(value, field)
+        _check_number(float(value) if isinstance(value, JsonNumber) else value, field)
         return
     if isinstance(value, Mapping):
         for key, item in value.items():
@@ -180,11 +189,11 @@ def check_client_value(value: Any, field: str, *, depth: int = 0) -> None:
                 raise BadRequest(f"{field} has a non-string key", field=field)
             if not key:  # a map key is an attribute name, which DynamoDB needs at least one character for
                 raise BadRequest(f"{field} has an empty key", field=field)
-            check_client_value(item, field, depth=depth + 1)
+            check_client_value(item, field, depth=depth + 1, kept_numbers=kept_numbers)
         return
     if isinstance(value, (list, tuple)):
         for item in value:
-            check_client_value(item, field, depth=depth + 1)
+            check_client_value(item, field, depth=depth + 1, kept_numbers=kept_numbers)
         return
     raise BadRequest(f"{field} holds a value that is not JSON", field=field)
 
