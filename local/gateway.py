@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -180,13 +180,21 @@ class Cors:
     allow_headers: list[str]
     allow_methods: list[str]
     max_age: int | None
+    expose_headers: list[str] = field(default_factory=list)
 
     def headers_for(self, origin: str | None) -> dict[str, str]:
+        """What API Gateway adds to a response for a request from `origin`."""
         if not origin or not self.allow_origins:
             return {}
         if "*" in self.allow_origins:
-            return {"access-control-allow-origin": "*"}
-        return {"access-control-allow-origin": origin} if origin in self.allow_origins else {}
+            allowed = {"access-control-allow-origin": "*"}
+        elif origin in self.allow_origins:
+            allowed = {"access-control-allow-origin": origin}
+        else:
+            return {}
+        if self.expose_headers:
+            allowed["access-control-expose-headers"] = ",".join(self.expose_headers)
+        return allowed
 
 
 class Gateway:

@@ -213,6 +213,7 @@ class LocalStack:
                     allow_headers=list(config.get("AllowHeaders", [])),
                     allow_methods=list(config.get("AllowMethods", [])),
                     max_age=config.get("MaxAge"),
+                    expose_headers=list(config.get("ExposeHeaders", [])),
                 )
         return None
 

@@ -51,6 +51,14 @@ class Receiver:
         self.server.server_close()
 
 
+def attach_stack_log(report: Any, stack: Any) -> None:
+    """On a failing test's report: the local stack's last log lines (function logs, access log)."""
+    logs = getattr(stack, "logs", None)
+    if report.when == "call" and report.failed and logs:
+        tail = "\n".join(line[:400] for line in logs[-60:])
+        report.sections.append(("local stack log (last 60 lines)", tail))
+
+
 def eventually(check: Callable[[], Any], *, timeout: float = 30.0, interval: float = 0.1) -> Any:
     """Poll `check` until it returns something truthy (asynchronous pipelines settle in their own time)."""
     deadline = time.monotonic() + timeout

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from questline.auth import SECRET_KEY
 from questline.errors import NotFound, RuleViolation
 from questline.http import CurrentPrincipal, Routes
+from questline.http.json_text import ClientJson, tag_numbers
 from questline.http.lazy import lazy_import
 from questline.http.models import ApiModel
 from questline.storage.codec import check_client_value
@@ -25,7 +26,7 @@ routes = Routes(tag="claimr tasks", errors=(NotFound,))
 
 class EventsOut(ApiModel):
     success: bool = True
-    events: list[dict[str, Any]]
+    events: list[ClientJson]  # each event's `data` answered exactly as it was sent
 
 
 @routes.post(
@@ -87,4 +88,5 @@ def get_events(
     category: Annotated[str | None, Query(max_length=256)] = None,
     env: Annotated[str | None, Query(max_length=16, description="dev: events sent to the preview")] = None,
 ) -> EventsOut:
-    return EventsOut(events=claimr.events(str(caller.entity_id), pid, account, platform, name, category, env))
+    found = claimr.events(str(caller.entity_id), pid, account, platform, name, category, env)
+    return EventsOut(events=tag_numbers(found))

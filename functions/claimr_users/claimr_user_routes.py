@@ -129,8 +129,10 @@ def get_balance(
     account: AccountQ = None,
     platform: PlatformQ = None,
     env: EnvQ = None,
-) -> QuestOk[dict[str, int]]:
-    return QuestOk(data=claimr.balance(caller, pid, account, platform, env))
+) -> QuestOk[models.BalanceView]:
+    return QuestOk(
+        data=models.BalanceView.model_validate(claimr.balance(caller, pid, account, platform, env))
+    )
 
 
 @routes.post("/user/reward", errors=(Conflict,), auth=SECRET_KEY, summary="Add XP (idempotent by id)")

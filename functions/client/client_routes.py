@@ -118,8 +118,10 @@ def track_events(
     batch = []
     for index, event in enumerate(body):  # everything is checked before anything is written
         ids = _ids(event.anonymous_id, event.external_id, field=f"{index}.external_id")
+        # The Android SDK sends `properties`; an error names the field the client sent.
+        sent_as = "data" if event.data is not None or event.properties is None else "properties"
         data = event.data if event.data is not None else event.properties or {}
-        check_client_value(data, f"{index}.data")
+        check_client_value(data, f"{index}.{sent_as}")
         profile = _profile(event.user) if event.user else None
         # With an Idempotency-Key, each event is written once per (key, position): a retry of a batch that
         # failed half way writes only what is missing.

@@ -13,6 +13,9 @@ from questline.http.models import ApiModel, QuestOk
 from questline.links import WebLink
 
 ENTITY_ID_PATTERN = r"^e-[0-9a-f]{32}$"
+# A parent the body names: as loose as the vendor's ids (the seed's `e-0000000000`), so an id that is no
+# entity's is a 404 rather than a 400.
+PARENT_ID_PATTERN = r"^e-[A-Za-z0-9_-]{1,64}$"
 ALIAS_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$"
 WORD_PATTERN = r"^[A-Z][A-Z0-9_]{1,31}$"
 
@@ -24,9 +27,11 @@ Feature = Literal["CAMPAIGN_CREATION", "SUB_ENTITY"]
 
 
 class EntityCreated(QuestOk[EntityView]):
-    """Quest Protocol answers a create with the new id at the top level too."""
+    """Quest Protocol answers a create with the new id at the top level too, and the Quest Labs apps read
+    the new entity as `entityDoc` (`res.data.entityDoc.id`)."""
 
     entityId: str
+    entityDoc: EntityView
 
 
 class EntityCreate(ApiModel):
@@ -39,7 +44,7 @@ class EntityCreate(ApiModel):
     imageUrl: WebLink | None = None
     bannerUrl: WebLink | None = None
     entityURLAlias: Annotated[str, Field(pattern=ALIAS_PATTERN)] | None = None
-    parentEntityId: Annotated[str, Field(pattern=ENTITY_ID_PATTERN)] | None = None
+    parentEntityId: Annotated[str, Field(pattern=PARENT_ID_PATTERN)] | None = None
 
 
 class EntityUpdate(ApiModel):

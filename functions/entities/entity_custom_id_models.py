@@ -9,11 +9,13 @@ from pydantic import Field
 
 from questline.http.models import ApiModel
 
-WORD_PATTERN = r"^[A-Z][A-Z0-9_]{1,31}$"
+# A platform name, any case (the seed's `dummy-platform`); stored upper-case, so DISCORD and discord are
+# one platform and one claim.
+PLATFORM_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$"
 
 
 class CustomIdIn(ApiModel):
-    platform: Annotated[str, Field(pattern=WORD_PATTERN)]  # e.g. DISCORD
+    platform: Annotated[str, Field(pattern=PLATFORM_PATTERN)]  # e.g. DISCORD, ENDU
     platformId: Annotated[str, Field(min_length=1, max_length=200)]
     name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     username: Annotated[str, Field(max_length=200)] | None = None

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from questline import clock
-from questline.http.models import ApiModel
+from questline.http.models import ApiModel, QuestOk
 from questline.tenancy.keys import KEY_PREFIX, IssuedKey, Rotation, key_state
 
 KeyType = Literal["sk", "pk"]
@@ -35,6 +35,26 @@ class IssuedKeyView(KeyView):
     key: str  # shown once
     replacesKeyId: str | None = None
     replacedKeyExpiresAt: str | None = None
+
+
+class IssuedKeyOk(QuestOk[IssuedKeyView]):
+    """The new key at `data.key`, and at `key` of the body, where the Quest Labs apps read it."""
+
+    key: str
+
+
+class KeyListOk(QuestOk[list[KeyView]]):
+    """The keys (masked), and at `key` the newest working secret key, masked: keys are stored hashed, so
+    the plain key is answered only by create and rotate."""
+
+    key: str | None = None
+
+
+def key_list(items: list[dict[str, Any]]) -> KeyListOk:
+    views = [key_view(item) for item in items]
+    working = [v for v in views if v.type == "sk" and v.status == "active"]
+    newest = max(working, key=lambda v: v.createdAt, default=None)
+    return KeyListOk(data=views, key=newest.maskedKey if newest else None)
 
 
 def _type_of(kind: str) -> KeyType:

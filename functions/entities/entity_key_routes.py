@@ -29,8 +29,8 @@ KEY_MANAGERS = OPERATOR | PLATFORM_USER  # a key never mints, rotates or revokes
 
 
 @routes.get("/api/entities/{entityId}/keys", auth=READERS, summary="An entity's keys (masked)")
-def list_keys(entityId: EntityId, caller: CurrentPrincipal) -> QuestOk[list[models.KeyView]]:
-    return QuestOk(data=[models.key_view(item) for item in keys.list_keys(caller, entityId)])
+def list_keys(entityId: EntityId, caller: CurrentPrincipal) -> models.KeyListOk:
+    return models.key_list(keys.list_keys(caller, entityId))
 
 
 @routes.post(
@@ -44,12 +44,12 @@ def create_key(
     entityId: EntityId,
     body: models.KeyCreate,
     caller: CurrentPrincipal,
-) -> Response[QuestOk[models.IssuedKeyView]]:
+) -> Response[models.IssuedKeyOk]:
     issued = keys.create_key(caller, entityId, KIND_OF_PREFIX[body.type], body.name)
     return Response(
         status_code=201,
         content_type=content_types.APPLICATION_JSON,
-        body=QuestOk(data=models.issued_view(issued)),
+        body=models.IssuedKeyOk(data=models.issued_view(issued), key=issued.plain),
     )
 
 
@@ -64,12 +64,12 @@ def rotate_key(
     entityId: EntityId,
     keyId: KeyId,
     caller: CurrentPrincipal,
-) -> Response[QuestOk[models.IssuedKeyView]]:
+) -> Response[models.IssuedKeyOk]:
     rotation = keys.rotate_key(caller, entityId, keyId)
     return Response(
         status_code=201,
         content_type=content_types.APPLICATION_JSON,
-        body=QuestOk(data=models.issued_view(rotation.new, rotation)),
+        body=models.IssuedKeyOk(data=models.issued_view(rotation.new, rotation), key=rotation.new.plain),
     )
 
 

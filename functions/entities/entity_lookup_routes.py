@@ -24,7 +24,9 @@ routes = Routes(tag="entity lookups", errors=(NotFound,))
 
 ANYONE_WITH_A_ROLE = OPERATOR | SECRET_KEY | PLATFORM_USER
 Alias = Annotated[str, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$", description="The entityURLAlias")]
-Platform = Annotated[str, Query(pattern=r"^[A-Z][A-Z0-9_]{1,31}$", description="e.g. DISCORD")]
+Platform = Annotated[
+    str, Query(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$", description="e.g. DISCORD (any case)")
+]
 CustomEntityId = Annotated[
     str, Query(min_length=1, max_length=200, description="The platform's id for the entity (platformId)")
 ]

@@ -8,7 +8,8 @@ from pydantic import Field
 
 from questline.http.models import ApiModel
 
-USER_ID_PATTERN = r"^u-[0-9a-f]{32}$"
+# As loose as the vendor's ids (the seed's `"userId"`): an id that is no user's is a 404, not a 400.
+USER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 UserRef = Annotated[str, Field(pattern=USER_ID_PATTERN)]
 
 
@@ -22,6 +23,9 @@ class MemberView(ApiModel):
 
 
 class UsersAdd(ApiModel):
+    """`{"userIds": [...]}`, or the bare array of user ids the Quest Protocol seed's example sends (the
+    route takes it as `userIds`)."""
+
     userIds: list[UserRef] = Field(min_length=1, max_length=25)
 
 

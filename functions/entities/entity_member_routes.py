@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from entity_params import EntityId, Limit, Page, UserId
+from entity_params import EntityId, Limit, MemberId, Page
 
 from questline.auth import OPERATOR, PLATFORM_USER, SECRET_KEY
 from questline.errors import BadRequest, RuleViolation
@@ -43,7 +43,12 @@ def list_users(
     return envelopes.QuestPage(data=views, page=page, limit=limit, hasMore=has_more)
 
 
-@routes.post("/api/entities/{entityId}/users", auth=PEOPLE, summary="Add platform users to an entity")
+@routes.post(
+    "/api/entities/{entityId}/users",
+    auth=PEOPLE,
+    bare_array_as="userIds",  # the seed's example body is the bare array ["userId"]
+    summary="Add platform users to an entity",
+)
 def add_users(
     entityId: EntityId,
     body: models.UsersAdd,
@@ -93,7 +98,7 @@ def add_admin(
 )
 def remove_admin(
     entityId: EntityId,
-    userId: UserId,
+    userId: MemberId,
     caller: CurrentPrincipal,
 ) -> envelopes.QuestDone[dict[str, str]]:
     members.remove_admin(caller, entityId, userId)

@@ -11,7 +11,7 @@ from entity_params import EntityId, Limit, Page
 
 from questline import clock
 from questline.auth import OPERATOR, PLATFORM_USER, SECRET_KEY
-from questline.errors import BadRequest
+from questline.errors import BadRequest, NotFound
 from questline.http import CurrentPrincipal, Routes
 from questline.http.lazy import lazy_import
 from questline.http.models import QuestOk
@@ -43,6 +43,7 @@ Month = Annotated[
 
 @routes.post(
     "/api/entities",
+    errors=(NotFound,),  # the parentEntityId named is no entity
     auth=PLATFORM_USER,
     summary="Create an entity (the caller becomes its OWNER)",
     status_code=201,
@@ -58,7 +59,7 @@ def create(body: changes.EntityCreate, caller: CurrentPrincipal) -> Response[cha
     return Response(
         status_code=201,
         content_type=content_types.APPLICATION_JSON,
-        body=changes.EntityCreated(data=view, entityId=view.entityId),
+        body=changes.EntityCreated(data=view, entityId=view.entityId, entityDoc=view),
     )
 
 

@@ -26,6 +26,21 @@ class UserCredentials(ApiModel):
     createdAt: str | None = None
 
 
+class UserView(ApiModel):
+    """A platform user as the Quest Labs apps read it (`GET /api/users/{userId}`): no token."""
+
+    userId: str
+    email: str
+    name: str
+    createdAt: str
+
+
+def user_view(item: dict[str, Any]) -> UserView:
+    return UserView(
+        userId=item["user_id"], email=item["email"], name=item["name"], createdAt=item["created_at"]
+    )
+
+
 def created_view(item: dict[str, Any], token: str) -> UserCredentials:
     return UserCredentials(
         userId=item["user_id"],

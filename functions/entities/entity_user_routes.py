@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from entity_params import UserId
+from entity_params import MemberId, UserId
 
 from questline.auth import OPERATOR, PLATFORM_USER
 from questline.http import CurrentPrincipal, Routes
@@ -34,6 +34,15 @@ def create_user(
         content_type=content_types.APPLICATION_JSON,
         body=QuestOk(data=models.created_view(created.item, created.token)),
     )
+
+
+@routes.get(
+    "/api/users/{userId}",
+    auth=OPERATOR | PLATFORM_USER,
+    summary="A platform user (the user itself or the operator); never its token",
+)
+def get_user(userId: MemberId, caller: CurrentPrincipal) -> QuestOk[models.UserView]:
+    return QuestOk(data=models.user_view(users.read_user(caller, userId)))
 
 
 @routes.post(

@@ -13,9 +13,10 @@ from questline.events import definitions
 from questline.events.ingest import ingest_one
 from questline.events.logs import MAX_LIST_LIMIT, LogInput, list_logs
 from questline.http import CurrentPrincipal, Routes
+from questline.http.json_text import tag_numbers
 from questline.identity import identifiers
 from questline.identity.graph import partitions_of, read_identity, resolve
-from questline.storage.codec import check_client_value
+from questline.storage.codec import check_client_value, client_json
 
 routes = Routes(tag="heymint")
 LOG_ID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -121,6 +122,6 @@ def _log_out(item: dict[str, Any], survivors: dict[str, str]) -> LogOut:
         identityId=survivors.get(identity_id, identity_id),
         uniqueIdentifier=item.get("unique_identifier"),
         source=str(item.get("source", "")),
-        data=dict(item.get("data") or {}),
+        data=tag_numbers(client_json(dict(item.get("data") or {}))),
         createdAt=str(item["created_at"]),
     )

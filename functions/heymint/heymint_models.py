@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
+from questline.http.json_text import ClientJson
 from questline.http.models import ApiModel
 
 
@@ -83,7 +84,7 @@ class LogOut(HeyMintModel):
     identityId: str
     uniqueIdentifier: str | None
     source: str
-    data: dict[str, Any]
+    data: ClientJson  # numbers answered exactly as they were sent
     createdAt: str
 
 

@@ -30,7 +30,7 @@ def _timestamp(value: str | int | float) -> float:
         raise BadRequest(
             "timestamp must be Unix seconds (a number, or digits in a string)", field="timestamp"
         ) from None
-    if isinstance(value, bool) or math.isnan(seconds) or not 0 < seconds < _MAX_TIMESTAMP:
+    if isinstance(value, bool) or math.isnan(seconds) or not 1 <= seconds < _MAX_TIMESTAMP:
         raise BadRequest(
             "timestamp must be Unix seconds (a number, or digits in a string)", field="timestamp"
         )

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from local.stack import LocalStack
-from tests.support import FakeOAuthProvider, Receiver
+from tests.support import FakeOAuthProvider, Receiver, attach_stack_log
 
 
 class Api:
@@ -106,10 +106,5 @@ def receiver() -> Iterator[Receiver]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """A failing integration test shows the local stack's last log lines (function logs, access log)."""
     outcome = yield
-    report = outcome.get_result()  # type: ignore[attr-defined]
-    if report.when == "call" and report.failed:
-        stack = item.funcargs.get("stack") if hasattr(item, "funcargs") else None
-        logs = getattr(stack, "logs", None)
-        if logs:
-            tail = "\n".join(line[:400] for line in logs[-60:])
-            report.sections.append(("local stack log (last 60 lines)", tail))
+    stack = item.funcargs.get("stack") if hasattr(item, "funcargs") else None
+    attach_stack_log(outcome.get_result(), stack)  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ def entity_route_requests(a: Tenant) -> dict[str, tuple[str, dict[str, Any] | No
     oauth = {"code": "good-cross-tenant", "redirectUri": "https://x", "codeVerifier": "v"}
     return {
         "POST /api/users": ("/api/users", None, {"email": "intruder@example.com", "name": "Intruder"}),
+        "GET /api/users/{userId}": (f"/api/users/{a.owner.user_id}", None, None),
         "POST /api/users/{userId}/token": (f"/api/users/{a.owner.user_id}/token", None, None),
         "POST /api/entities": (
             "/api/entities",

@@ -27,11 +27,10 @@ def ok(response: requests.Response) -> Any:
 
 
 def balance(api: Api, account: str, platform: str) -> dict[str, int]:
-    return dict(
-        ok(
-            claimr(api, "GET", "/user/balance", params={"account": account, "platform": platform, "pid": PID})
-        )["data"]
-    )
+    data = ok(
+        claimr(api, "GET", "/user/balance", params={"account": account, "platform": platform, "pid": PID})
+    )["data"]
+    return {bucket: data[bucket] for bucket in ("xp", "ref_xp", "ugc_xp")}  # (and `rank`)
 
 
 def fresh(name: str) -> str:

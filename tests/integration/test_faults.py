@@ -632,9 +632,11 @@ def _hostile(route: Route) -> dict[str, tuple[bytes, str | None]]:
     """What each hostile body is, and the content type it is sent with (None: no header)."""
     as_json = "application/json"
     wrong_container = b"{}" if route.template.startswith(b"[") else b"[]"
-    numbers = (  # where the route stores a number: one DynamoDB cannot hold
+    # Where the route stores a number, one DynamoDB cannot hold. A Parcelvoy event's number is in its
+    # `data`, which keeps such a number exactly as sent (tests/unit/test_lossless_numbers.py).
+    numbers = (
         {"a number too large to store": (route.body(number=b"1e400"), as_json)}
-        if b"@N" in route.template
+        if b"@N" in route.template and route.envelope != "parcelvoy"
         else {}
     )
     return {

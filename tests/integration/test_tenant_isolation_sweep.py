@@ -59,6 +59,7 @@ _NONE: frozenset[str] = frozenset()
 
 ENTITY_ROUTE_ACCEPTS = {
     "POST /api/users": _OPERATOR,
+    "GET /api/users/{userId}": _PEOPLE,
     "POST /api/users/{userId}/token": _PEOPLE,
     "POST /api/entities": frozenset({PLATFORM_USER}),
     "GET /api/entities/pending": _OPERATOR,
@@ -92,6 +93,9 @@ NO_CONTROL = {
     "invitation is addressed to an email nobody holds: 404 to everyone)",
     "POST /api/entities/{entityId}/invitations/{invitationId}/decline": "only the invitee answers (as above)",
     "DELETE /api/entities/{entityId}/invitations/{invitationId}": "would withdraw A's pending invitation",
+    "POST /api/v1/events": "the slug is A's own (409 for A: slugs are unique per entity)",
+    "DELETE /api/v1/hook": "A's hook is gone once DELETE /hook's control removed it (404 hook_not_found)",
+    "POST /api/v1/claims/{claimToken}": "A's claim token is single-use: POST /v1/claims's control used it",
 }
 
 
@@ -103,6 +107,7 @@ class Probe(NamedTuple):
     body: Any
     accepts: frozenset[str]
     names_a: bool  # names something only A has: B's credentials must be refused whatever they are
+    headers: dict[str, str] | None = None  # beside the credential (the person an SDK names)
 
     def other_user(self, account: str) -> dict[str, Any] | None:
         """The query naming another of A's users (for a widget token, which reads only its own)."""
@@ -136,6 +141,7 @@ class TenantA(NamedTuple):
     hook_secret: str
     message_id: str
     social_token: str
+    notification_id: int
 
     def secrets(self) -> list[str]:
         """What of A no answer to another credential may show (unless its request carried it)."""
@@ -191,7 +197,33 @@ def _fresh(prefix: str) -> str:
 
 
 def probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
-    """Every route of the template, with a request that A's right credential would have answered."""
+    """Every route of the template, with a request that A's right credential would have answered: the
+    canonical routes' requests, and for each `/api/v1` twin its canonical route's request at the twin's
+    path (made afresh, so a request that may be made once, such as a new referee, is a new one)."""
+    found = _canonical_probes(a, receiver_uri)
+    again = _canonical_probes(a, receiver_uri)
+    for twin, (prefix, canonical) in template_twins().items():
+        found[twin] = again[canonical]._replace(path=prefix + again[canonical].path)
+    return found
+
+
+def template_twins() -> dict[str, tuple[str, str]]:
+    """The template's `/api/v1` twins (claimr's and HeyMint's real base paths): twin route key -> (its
+    prefix, the canonical route key)."""
+    from questline.http.envelopes import CLAIMR, HEYMINT
+
+    keys = {r.route_key for spec in Template.load().functions().values() for r in spec.routes}
+    twins: dict[str, tuple[str, str]] = {}
+    for route_key in keys:
+        method, path = route_key.split(" ", 1)
+        for prefix in (str(CLAIMR.twin_prefix), str(HEYMINT.twin_prefix)):
+            canonical = f"{method} {path[len(prefix) :]}"
+            if path.startswith(prefix + "/") and canonical in keys:
+                twins[route_key] = (prefix, canonical)
+    return twins
+
+
+def _canonical_probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
     t = a.tenant
     found: dict[str, Probe] = {}
     for route_key, (path, params, body) in entity_route_requests(t).items():
@@ -200,9 +232,15 @@ def probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
         found[route_key] = Probe(path, params, body, ENTITY_ROUTE_ACCEPTS.get(route_key, _ROLES), names_a)
 
     def probe(
-        route_key: str, path: str, params: Any, body: Any, accepts: frozenset[str], names_a: bool
+        route_key: str,
+        path: str,
+        params: Any,
+        body: Any,
+        accepts: frozenset[str],
+        names_a: bool,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        found[route_key] = Probe(path, params, body, accepts, names_a)
+        found[route_key] = Probe(path, params, body, accepts, names_a, headers)
 
     alice = {"account": a.alice, "platform": "discord", "pid": PID}
     campaigns = f"/api/entities/{t.entity_id}/campaigns"
@@ -287,6 +325,18 @@ def probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
         [{"external_id": a.external_id, "name": "Product Purchased", "data": {"price": 1}}],
         _ANY_KEY,
         False,
+    )
+    # in-app notifications: A's Parcelvoy person, named as the SDKs name them
+    readers = _ANY_KEY | {WIDGET_TOKEN}
+    person = {"x-external-id": a.external_id}
+    probe("GET /api/client/notifications", "/api/client/notifications", None, None, readers, False, person)
+    probe(
+        "PUT /api/client/notifications/{notificationId}",
+        f"/api/client/notifications/{a.notification_id}",
+        None,
+        {"external_id": a.external_id, "anonymous_id": None},
+        readers,
+        True,
     )
     # Endu: the organization is A
     probe(
@@ -526,6 +576,19 @@ def tenant_a(api: Api, receivers: tuple[Receiver, Receiver]) -> Iterator[TenantA
         )
     )
 
+    # a campaign of A's own with notifications (published first: the stream function caches the list
+    # of published campaigns for a few seconds), whose task A's Parcelvoy person completes at the end
+    notes = {
+        "name": "Sweep notes",
+        "actions": [
+            {"id": "buy", "name": "Buy", "type": "events_count", "xp": 5,
+             "meta": {"event": {"name": "sweep_purchase"}, "target": 1}},
+        ],
+        "notifications": {},
+    }  # fmt: skip
+    _ok(api.request("PUT", f"{base}/campaigns/sweep_notes", headers=owner.headers, json=notes))
+    _ok(api.post(f"{base}/campaigns/sweep_notes/publish", headers=owner.headers, json={}))
+
     alice, bob = _fresh("alice"), _fresh("bob")
     token = _ok(api.get("/token", headers=sk, params={"account": alice, "platform": "discord"}))["data"][
         "token"
@@ -609,6 +672,16 @@ def tenant_a(api: Api, receivers: tuple[Receiver, Receiver]) -> Iterator[TenantA
         return str(done[0]["message_id"]) if done else None
 
     message_id = eventually(delivered, timeout=60)
+    purchase = [{"external_id": external_id, "name": "sweep_purchase"}]
+
+    def notified() -> int | None:
+        page = _ok(api.get("/api/client/notifications", headers={**sk, "x-external-id": external_id}))
+        if not page["results"]:  # (again: an event the stream saw before the campaign's cache expired)
+            _ok(api.post("/api/client/events", headers=pk, json=purchase), 204)
+            return None
+        return int(page["results"][0]["id"])
+
+    notification_id = eventually(notified, timeout=60, interval=1.0)
     yield TenantA(
         t,
         state["operator_key"],
@@ -636,6 +709,7 @@ def tenant_a(api: Api, receivers: tuple[Receiver, Receiver]) -> Iterator[TenantA
         hook_secret,
         message_id,
         social_token,
+        notification_id,
     )
     api.request("DELETE", "/hook", headers=sk, json={"scope": "user_reward", "hook_id": hook_id})
 
@@ -740,7 +814,8 @@ def test_no_credential_but_a_own_reaches_a(
             if expected is None:
                 continue
             params, must_refuse = expected
-            reply = api.request(method, probe.path, headers=case.headers, params=params, json=probe.body)
+            headers = {**case.headers, **(probe.headers or {})}
+            reply = api.request(method, probe.path, headers=headers, params=params, json=probe.body)
             sent.append(route_key)
             outcome = Outcome(route_key, case.name, reply.status_code, reply.text[:300])
             succeeded = 200 <= reply.status_code < 300
@@ -799,7 +874,7 @@ def test_each_request_succeeds_with_a_own_credential(
         if route_key in NO_CONTROL:
             continue
         method = route_key.split()[0]
-        headers = _control_headers(api, tenant_a, probe.accepts)
+        headers = {**_control_headers(api, tenant_a, probe.accepts), **(probe.headers or {})}
         body = probe.body
         if isinstance(body, dict) and str(body.get("code", "")).startswith("good"):
             body = {**body, "code": _fresh("good")}  # the fake provider takes a code once

@@ -96,7 +96,7 @@ def link_wallet(aws: Aws, discord_account: str, wallet: str) -> None:
 def balance(aws: Aws, account: str, platform: str = "discord") -> dict[str, int]:
     status, body = call(aws, "GET", "/user/balance", query=q(account, platform))
     assert status == 200, body
-    return dict(body["data"])
+    return {bucket: body["data"][bucket] for bucket in ("xp", "ref_xp", "ugc_xp")}  # (and `rank`)
 
 
 # --- campaign management ------------------------------------------------------------------------------
@@ -522,3 +522,17 @@ def test_a_merge_folds_balances_and_progress_into_the_survivor_once(
     assert balance(aws, "gamer")["xp"] == balance(aws, wallet, "web3")["xp"] == 42
     stats = aws.call(CAMPAIGNS, "claimr_campaigns_stats")[1]["data"]
     assert stats["total_points"] == 42
+
+
+def test_the_balance_carries_the_users_leaderboard_rank(aws: Aws, live_campaign: dict[str, Any]) -> None:
+    """The public claimr client's types read a `rank` in the balance answer."""
+    for account, xp in (("first", 30), ("second", 20)):
+        reward = {"account": account, "platform": "discord", "pid": P, "id": f"r-{account}", "xp": xp}
+        assert call(aws, "POST", "/user/reward", body=reward)[0] == 200
+    before_the_stream = call(aws, "GET", "/user/balance", query=q("second"))[1]["data"]
+    aws.pump_stream()
+
+    second = call(aws, "GET", "/user/balance", query=q("second"))[1]["data"]
+
+    assert before_the_stream["rank"] is None  # the board follows balances through the stream
+    assert second == {"xp": 20, "ref_xp": 0, "ugc_xp": 0, "rank": 2}

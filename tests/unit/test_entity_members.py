@@ -61,18 +61,18 @@ def test_adding_users_keeps_existing_roles(quest: Quest) -> None:
     }
 
 
-def test_bad_user_adds_are_400_and_write_nothing(aws: Aws, quest: Quest) -> None:
+def test_bad_user_adds_are_refused_and_write_nothing(aws: Aws, quest: Quest) -> None:
     owner = quest.new_user()
     entity_id = quest.new_entity(owner)
     before = table_items(aws)
     path = f"/api/entities/{entity_id}/users"
 
     unknown = quest.call("POST", path, owner.headers, {"userIds": ["u-" + "0" * 32]})
-    malformed = quest.call("POST", path, owner.headers, {"userIds": ["nobody"]})
+    malformed = quest.call("POST", path, owner.headers, {"userIds": ["no body"]})
     empty = quest.call("POST", path, owner.headers, {"userIds": []})
     too_many = quest.call("POST", path, owner.headers, {"userIds": [f"u-{n:032x}" for n in range(26)]})
 
-    assert unknown.status == 400 and unknown.error.startswith("userIds:")
+    assert unknown.status == 404 and unknown.error.startswith("userIds:")  # no such user: a not-found
     assert malformed.status == 400 and malformed.error.startswith("userIds.0:")
     assert empty.status == 400 and too_many.status == 400
     assert table_items(aws) == before

@@ -126,6 +126,7 @@ SAMPLE_ORDER = [
     "entities_get",
     "entities_list",
     "entities_create_user",
+    "entities_get_user",
     "entities_add_admin",  # an invitation; declined, invited again, withdrawn, invited again, accepted
     "entities_pending_invitations",
     "entities_user_invitations",

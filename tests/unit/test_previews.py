@@ -98,7 +98,12 @@ def test_every_write_with_env_dev_stays_in_the_preview(aws: Aws, previewed: None
     aws.pump_stream()
 
     # nothing live moved
-    assert ok(call(aws, "GET", "/user/balance", query=q("u1")))["data"] == {"xp": 0, "ref_xp": 0, "ugc_xp": 0}
+    assert ok(call(aws, "GET", "/user/balance", query=q("u1")))["data"] == {
+        "xp": 0,
+        "ref_xp": 0,
+        "ugc_xp": 0,
+        "rank": None,
+    }
     assert ok(call(aws, "GET", "/user/balance", query=q(WALLET, "web3")))["data"]["xp"] == 0
     live_progress = ok(call(aws, "GET", "/user/progress", query=q("u1")))["data"]["actions"]
     assert "draftonly" not in {a["id"] for a in live_progress}
@@ -115,7 +120,12 @@ def test_every_write_with_env_dev_stays_in_the_preview(aws: Aws, previewed: None
     assert reported["data"]["completed"] == ["draftonly"] and reported["data"]["preview"] is True
     assert streamed["data"]["completed"] == ["draft_stream"]
     preview = ok(call(aws, "GET", "/user/balance", query=q("u1", env="dev")))["data"]
-    assert preview == {"xp": 777 + 55 + 11 + 5 - 2, "ref_xp": 0, "ugc_xp": 0}
+    assert preview == {
+        "xp": 777 + 55 + 11 + 5 - 2,
+        "ref_xp": 0,
+        "ugc_xp": 0,
+        "rank": None,
+    }  # no board in a preview
     done = {
         a["id"]: a["done"]
         for a in ok(call(aws, "GET", "/user/progress", query=q("u1", env="dev")))["data"]["actions"]

@@ -23,7 +23,7 @@ def raw_call(aws: Aws, function: str, route: str, text: str, key: str) -> tuple[
 
 @pytest.mark.parametrize(
     "ignored",
-    ['"note": NaN', '"note": Infinity', '"note": -Infinity', '"deep": {"x": [1, NaN]}', '"note": 1e400'],
+    ['"note": NaN', '"note": Infinity', '"note": -Infinity', '"deep": {"x": [1, NaN]}'],
 )
 def test_a_number_json_cannot_carry_is_refused_even_where_ignored(
     aws: Aws, live_campaign: dict[str, object], ignored: str

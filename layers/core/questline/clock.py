@@ -15,6 +15,11 @@ def iso(epoch: float | None = None) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def epoch_of(moment: str) -> float:
+    """Epoch seconds of an ISO-8601 string written by `iso` (or any offset-aware ISO-8601)."""
+    return datetime.fromisoformat(moment.replace("Z", "+00:00")).timestamp()
+
+
 def month_of(epoch: float | None = None) -> str:
     """`YYYY-MM` in UTC (the MAU month)."""
     return datetime.fromtimestamp(now() if epoch is None else epoch, tz=UTC).strftime("%Y-%m")

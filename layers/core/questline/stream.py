@@ -6,10 +6,12 @@ through reach here). Every projection is idempotent, so a replayed record or bat
 * a `balance` inserted or changed: campaign statistics and the leaderboard (`campaigns.projection`);
 * a `referral` inserted: the referrer's referral tasks (also run right after the change that made it);
 * an activity item inserted (completions, ledger entries, referrals, widget tokens): one webhook message
-  per matching hook, queued once however often the record is replayed (`webhooks.fanout`).
+  per matching hook, queued once however often the record is replayed (`webhooks.fanout`);
+* a person's completion, quest, reward or valid referral inserted: the in-app notification its campaign's
+  templates make, delivered once (`notifications.projection`).
 
 A preview's items (`env=dev`, `campaigns.preview`) get the task engine and referral evaluation only: they
-feed no leaderboard and no statistics, and fire no webhook.
+feed no leaderboard, no statistics and no notification, and fire no webhook.
 """
 
 from __future__ import annotations
@@ -56,5 +58,8 @@ def project_record(record: dict[str, Any]) -> int:
                 scope.entity_id, scope.storage_pid, str(new["referrer_id"]), scope.campaign
             )
     if event == "INSERT" and not preview:
+        from questline.notifications.projection import on_activity
+
+        on_activity(new)
         fanout.fan_out(str(record.get("eventID", "")), new)
     return earned

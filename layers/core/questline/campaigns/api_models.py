@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
 from questline.http.models import ApiModel
+from questline.storage.codec import storable_value
 
 Account = Annotated[str, Field(min_length=1, max_length=256)]
 Platform = Annotated[str, Field(min_length=1, max_length=64)]
@@ -14,7 +15,15 @@ Pid = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:
 EntryId = Annotated[str, Field(min_length=1, max_length=128)]
 Env = Annotated[str, Field(max_length=16, description="dev: a preview of the draft (kept apart from live)")]
 Xp = Annotated[StrictInt, Field(gt=0, le=1_000_000_000, description="a positive whole number of XP")]
-Number = StrictInt | StrictFloat
+
+
+def _storable(value: float) -> float:
+    if not storable_value(value):
+        raise ValueError("must be a number of at most 38 digits, 0 or between 1E-130 and 1E+125 in size")
+    return value
+
+
+Number = Annotated[StrictInt | StrictFloat, AfterValidator(_storable)]
 
 
 class ClaimrModel(ApiModel):
@@ -23,6 +32,16 @@ class ClaimrModel(ApiModel):
 
 class ClaimrOk(ClaimrModel):
     success: Literal[True] = True
+
+
+class BalanceView(ClaimrModel):
+    """`GET /user/balance`: the seed's buckets, and the user's leaderboard rank (the claimr client's types
+    read one; null when the user is not on the board)."""
+
+    xp: int
+    ref_xp: int
+    ugc_xp: int
+    rank: int | None = None
 
 
 class UserIn(ClaimrModel):

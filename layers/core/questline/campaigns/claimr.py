@@ -27,6 +27,7 @@ from questline.identity.graph import partitions_of, read_identity, resolve
 from questline.identity.identifiers import WALLET_PLATFORMS, Identifier
 from questline.identity.profiles import update_profile
 from questline.storage import get_table, keys
+from questline.storage.codec import client_json
 from questline.storage.table import ConditionFailed, TxPut, not_exists
 from questline.tenancy.mau import record_monthly_activity
 from questline.wallets import wallet_address
@@ -131,10 +132,22 @@ def user_token(entity_id: str, account: str, platform: str, name: str | None) ->
 
 def balance(
     caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None
-) -> dict[str, int]:
+) -> dict[str, int | None]:
+    """The balance, and the user's rank on the campaign's leaderboard (None when not on it, and always in a
+    preview, which has no leaderboard; the board follows balances through the stream, so a rank can lag a
+    change by a moment). Two round trips: the balance with the user's board entry, then the entry's rank."""
     scope, user = _named_user(caller, pid, account, platform, env, create=False)
-    held = ledger.balance_of(scope.entity_id, scope.storage_pid, user.identity_id)
-    return {"xp": held["xp"], "ref_xp": held["ref_xp"], "ugc_xp": held["ugc_xp"]}
+    entity_id, storage_pid = scope.entity_id, scope.storage_pid
+    balance_key = keys.balance(entity_id, storage_pid, user.identity_id)
+    standing_key = keys.stats_projection(entity_id, storage_pid, user.identity_id)
+    found = {
+        (str(i[keys.PK]), str(i[keys.SK])): i for i in get_table().batch_get([balance_key, standing_key])
+    }
+    held = found.get((balance_key[keys.PK], balance_key[keys.SK])) or {}
+    standing = found.get((standing_key[keys.PK], standing_key[keys.SK])) or {}
+    board_key = standing.get("board_key")
+    rank = leaderboard.rank_of(entity_id, storage_pid, str(board_key)).rank if board_key else None
+    return {**{bucket: int(held.get(bucket, 0)) for bucket in ledger.BUCKETS}, "rank": rank}
 
 
 def _xp(xp: int, field: str = "xp") -> int:
@@ -609,7 +622,7 @@ def events(
                 "pid": pid,
                 "name": log["name"],
                 "category": log.get("category"),
-                "data": log.get("data") or {},
+                "data": client_json(log.get("data") or {}),
                 "ts": log.get("client_ts"),
                 "oid": entity_id,
             }

@@ -12,6 +12,8 @@ from pydantic import ConfigDict, Field, StrictInt
 
 from questline.errors import BadRequest
 from questline.http.models import ApiModel
+from questline.notifications.templates import NotificationRules, check_notifications
+from questline.storage.codec import check_client_value
 
 ActionType = Literal["events_count", "events_value", "number_value", "stream_value", "api_call", "referral"]
 Recurrence = Literal["once", "8h", "daily", "weekly", "multiple"]
@@ -87,6 +89,9 @@ class Campaign(CampaignModel):
     seasons: list[Season] = Field(default_factory=list, max_length=50)
     referral: ReferralRules = Field(default_factory=ReferralRules)
     leaderboard: LeaderboardRules = Field(default_factory=LeaderboardRules)
+    notifications: NotificationRules | None = Field(
+        default=None, description="in-app notifications from this campaign (none without the section)"
+    )
 
     def action(self, action_id: str) -> Action | None:
         return next((a for a in self.actions if a.id == action_id), None)
@@ -145,6 +150,7 @@ def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
     known = set(action_ids)
     for index, action in enumerate(campaign.actions):
         where = f"actions.{index}"
+        check_client_value(action.meta, f"{where}.meta", kept_numbers=False)
         _check_meta(action, where)
         _known(action.deps, known, f"{where}.deps")
         if action.id in action.deps:
@@ -157,6 +163,7 @@ def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
         _known(quest.actions, known, f"quests.{index}.actions")
     _known(campaign.referral.tasks, known, "referral.tasks")
     _known(campaign.leaderboard.tasks, known, "leaderboard.tasks")
+    check_notifications(campaign.notifications)
     return campaign
 
 

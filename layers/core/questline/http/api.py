@@ -11,6 +11,12 @@ owns the Powertools resolver (pydantic validation, OpenAPI) and, per request, in
 5. lets the resolver validate and run the route; every error, raised anywhere, leaves through the
    family's one envelope mapping (`questline.http.envelopes`).
 
+A family with a `twin_prefix` (claimr, HeyMint) also serves every route at that prefix + its canonical path:
+the route is declared once, at its canonical path; the twin's route key maps to it, and the event is
+rewritten to the canonical path before anything else sees it, so policies, validation, handlers and logs
+behave identically. The template still routes each twin (API Gateway routes only what it is given);
+`route_keys` includes the twins, so the OpenAPI build fails when a twin event is missing.
+
 Routes join the resolver on first use: Powertools compiles a regular expression for every route it is
 given (most of a route's cost), and a container serves the routes it is asked for, so a cold start pays
 for the route of its first request only. `route_key` names the route exactly (API Gateway matched it), and
@@ -20,6 +26,7 @@ before never changes which one answers.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import time
@@ -50,7 +57,8 @@ from questline.errors import (
     UnknownCredential,
     UnsupportedMediaType,
 )
-from questline.http.body import prepare_json_body, raw_body
+from questline.http import json_text
+from questline.http.body import prepare_json_body, raw_body, wrap_bare_array
 from questline.http.envelopes import Family, validation_error
 from questline.observability import instrument, logger
 from questline.settings import get_settings
@@ -90,6 +98,17 @@ def to_powertools_rule(path: str) -> str:
     return _PATH_PARAMETER.sub(r"<\1>", path)
 
 
+def _at_canonical_path(event: dict[str, Any], canonical: str, prefix_length: int) -> dict[str, Any]:
+    """A twin's event as if API Gateway had matched the canonical route: its route key and paths."""
+    context = dict(event.get("requestContext") or {})
+    http = dict(context.get("http") or {})
+    if "path" in http:
+        http["path"] = str(http["path"])[prefix_length:]
+    context.update(http=http, routeKey=canonical)
+    raw_path = str(event.get("rawPath", ""))[prefix_length:]
+    return {**event, "routeKey": canonical, "rawPath": raw_path, "requestContext": context}
+
+
 def current_principal(request: Request) -> Principal:
     principal = request.context.get("principal")
     if principal is None:  # pragma: no cover - a route without a policy never reaches its handler
@@ -115,15 +134,21 @@ class Routes:
         self.policies: dict[str, AuthPolicy] = {}
         self.routers: dict[str, Router] = {}  # one per route, so each joins the resolver on its own
         self.empty_success: dict[str, tuple[int, str]] = {}
+        self.bare_arrays: dict[str, str] = {}
 
     def _route(self, method: str, path: str, auth: AuthPolicy, kwargs: dict[str, Any]) -> Callable[..., Any]:
-        """`empty=(status, description)`: a success without a body (Parcelvoy's 204, Endu's 200)."""
+        """`empty=(status, description)`: a success without a body (Parcelvoy's 204, Endu's 200).
+        `bare_array_as=field`: a JSON array body is taken as `{field: array}` (a vendor's example sends
+        the array alone where the model has one list field)."""
         route_key = f"{method} {path}"
         self.policies[route_key] = auth
         self.route_errors[route_key] = self.errors + tuple(kwargs.pop("errors", ()))
         empty = kwargs.pop("empty", None)
         if empty is not None:
             self.empty_success[route_key] = empty
+        bare_array_as = kwargs.pop("bare_array_as", None)
+        if bare_array_as is not None:
+            self.bare_arrays[route_key] = bare_array_as
         security = _security_for(auth)
         if security is not None:
             kwargs.setdefault("security", security)
@@ -155,18 +180,29 @@ class Api:
         self.family = family
         # A response that breaks its own model is our bug: a 500, never a 400 blamed on the client.
         self.resolver = APIGatewayHttpResolver(
-            enable_validation=True, response_validation_error_http_code=500
+            enable_validation=True,
+            response_validation_error_http_code=500,
+            serializer=json_text.dumps,
+            json_body_deserializer=json_text.loads,
         )
         self.policies: dict[str, AuthPolicy] = {}
         self.route_errors: dict[str, ErrorKinds] = {}
         self.empty_success: dict[str, tuple[int, str]] = {}
+        self.bare_arrays: dict[str, str] = {}
         self.json_responses = json_responses
         self._pending: dict[str, Router] = {}  # routes not yet given to the resolver
         for group in routes:
             self.policies.update(group.policies)
             self.route_errors.update(group.route_errors)
             self.empty_success.update(group.empty_success)
+            self.bare_arrays.update(group.bare_arrays)
             self._pending.update(group.routers)
+        # twin route key -> canonical route key (the vendor's base path before the canonical path)
+        self.twins: dict[str, str] = {}
+        if family.twin_prefix:
+            for route_key in self.policies:
+                method, path = route_key.split(" ", 1)
+                self.twins[f"{method} {family.twin_prefix}{path}"] = route_key
         self.resolver.exception_handler(QuestlineError)(self._domain_error)
         self.resolver.exception_handler(RequestValidationError)(self._validation_error)
         self.resolver.exception_handler(RequestUnsupportedContentType)(self._unsupported_content)
@@ -175,7 +211,8 @@ class Api:
 
     @property
     def route_keys(self) -> set[str]:
-        return set(self.policies)
+        """Every route this function answers: the declared ones and their twins."""
+        return set(self.policies) | set(self.twins)
 
     def _include(self, route_key: str) -> None:
         router = self._pending.pop(route_key, None)
@@ -191,14 +228,20 @@ class Api:
         started = time.perf_counter()
         route_key = str(event.get("routeKey", ""))
         settings = get_settings()
+        canonical = self.twins.get(route_key)
+        if canonical is not None:
+            event = _at_canonical_path(event, canonical, len(str(self.family.twin_prefix)))
         try:
-            policy = self.policies.get(route_key)
+            policy = self.policies.get(canonical or route_key)
             if policy is None:
                 raise NotFound(f"no route {route_key or '(none)'} in this function")
             raw = raw_body(event, settings.max_body_bytes)
             principal = authenticate(policy, event.get("headers") or {})
             prepared = prepare_json_body(event, raw)
-            self._include(route_key)
+            bare_array_as = self.bare_arrays.get(canonical or route_key)
+            if bare_array_as is not None:
+                prepared = wrap_bare_array(prepared, bare_array_as)
+            self._include(canonical or route_key)
             self.resolver.append_context(principal=principal)
             response = self.resolver.resolve(prepared, context)
         except QuestlineError as error:
@@ -241,7 +284,28 @@ class Api:
         schema = self.resolver.get_openapi_schema(title=title, version="1.0.0", security_schemes=schemes)
         document: dict[str, Any] = schema.model_dump(mode="json", by_alias=True, exclude_none=True)
         self._document_errors(document)
+        self._document_twins(document)
         return document
+
+    def _document_twins(self, document: dict[str, Any]) -> None:
+        """Each twin as an operation of its own (API Gateway routes it), the same as its canonical one."""
+        prefix = self.family.twin_prefix
+        if not prefix:
+            return
+        paths = document.get("paths", {})
+        for path, operations in list(paths.items()):
+            twin: dict[str, Any] = {}
+            for method, operation in operations.items():
+                copied = copy.deepcopy(operation)
+                if "operationId" in copied:
+                    copied["operationId"] = f"{copied['operationId']}_api_v1"
+                copied["x-questline-twin-of"] = path
+                copied["description"] = (
+                    f"The same route as `{method.upper()} {path}`, under the vendor's real base path "
+                    f"(`{prefix}`), for clients that keep their paths and change only the host."
+                )
+                twin[method] = copied
+            paths[f"{prefix}{path}"] = twin
 
     def _document_errors(self, document: dict[str, Any]) -> None:
         """Replace Powertools' generic 422/500 entries with what this family really answers."""

@@ -14,11 +14,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from questline.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from questline.http.json_text import loads
 
 MAX_JSON_DEPTH = 32
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -56,7 +56,7 @@ def prepare_json_body(event: dict[str, Any], raw: bytes | None) -> dict[str, Any
     except UnicodeDecodeError as error:
         raise BadRequest("the body is not valid UTF-8", field="body") from error
     try:
-        parsed = json.loads(text, parse_constant=_not_a_json_number, parse_float=_finite_float)
+        parsed = loads(text, parse_constant=_not_a_json_number)
     except json.JSONDecodeError as error:
         raise BadRequest(
             f"the body is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})",
@@ -79,11 +79,12 @@ def _not_a_json_number(constant: str) -> float:
     raise BadRequest(f"the body holds {constant}, a number that is not finite (JSON has none)", field="body")
 
 
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise BadRequest(f"the body holds {text[:40]}, a number too large to be finite", field="body")
-    return value
+def wrap_bare_array(event: dict[str, Any], field: str) -> dict[str, Any]:
+    """A prepared event whose body is a JSON array, with the body `{field: array}` instead."""
+    body = event.get("body")
+    if not body or not str(body).lstrip().startswith("["):
+        return event
+    return {**event, "body": '{"' + field + '":' + str(body) + "}"}
 
 
 def _method(event: Mapping[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""One error envelope per API family (DESIGN.md §2), and the only place domain errors become HTTP.
+"""One error envelope per API family (DESIGN.md §2), and the only place domain errors become HTTP; and the
+base path a family's real clients put before its canonical paths (`twin_prefix`, see `Api`).
 
 | family         | error body                                        | validation |
 |----------------|---------------------------------------------------|------------|
@@ -21,10 +22,16 @@ ErrorBody = dict[str, Any]
 
 
 class Family:
-    __slots__ = ("name",)
+    """`twin_prefix`: every route of the family also answers at this prefix + its canonical path, because
+    the vendor's real clients keep the vendor's base path when they change the host (claimr's
+    `https://prod.claimr.io/api/v1/<route>`, HeyMint's `https://{subdomain}.heymint.quest/api/v1/<route>`
+    for the seed's `v1/<route>`)."""
 
-    def __init__(self, name: str) -> None:
+    __slots__ = ("name", "twin_prefix")
+
+    def __init__(self, name: str, *, twin_prefix: str | None = None) -> None:
         self.name = name
+        self.twin_prefix = twin_prefix
 
     def status_of(self, error: QuestlineError) -> int:
         return error.status
@@ -102,9 +109,9 @@ def _object(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": required}
 
 
-HEYMINT: Family = _MessageCode("heymint")
+HEYMINT: Family = _MessageCode("heymint", twin_prefix="/api")
 PARCELVOY: Family = _Parcelvoy("parcelvoy")
-CLAIMR: Family = _Claimr("claimr")
+CLAIMR: Family = _Claimr("claimr", twin_prefix="/api/v1")
 QUEST_PROTOCOL: Family = _QuestProtocol("quest_protocol")
 ENDU: Family = _MessageCode("endu")
 PLATFORM: Family = _MessageCode("platform")

@@ -54,6 +54,8 @@ another's items):
     widget_token   WT#{sha256(token)} / #WT  (and ENT#{e}#IDN#{identity_id} / #WIDGET: the identity's token)
     mau_marker     MAU#{e}#{month} / ID#{identity_id}
     mau_counter    MAU#{e}#{month} / #COUNT
+    notification   ENT#{e}#NTF#{identity_id} / {notification_id:016d}
+                   GSI1 ENT#{e}#NTF#{identity_id}#UNREAD / {notification_id:016d}  (while unread)
 
 The README's access-pattern table is the reader's version of this one.
 """
@@ -432,6 +434,34 @@ def mau_marker(entity_id: str, month: str, identity_id: str) -> Key:
 
 def mau_counter(entity_id: str, month: str) -> Key:
     return _key(f"MAU#{entity_id}#{month}", "#COUNT")
+
+
+# --- in-app notifications -------------------------------------------------------------------------------
+
+
+def notifications_of(entity_id: str, identity_id: str) -> str:
+    """A person's in-app notifications, ordered by id (ids grow with time): newest first reads backwards."""
+    return f"ENT#{entity_id}#NTF#{identity_id}"
+
+
+def notification_sort_key(notification_id: int) -> str:
+    return f"{notification_id:016d}"
+
+
+def notification(entity_id: str, identity_id: str, notification_id: int) -> Key:
+    return _key(notifications_of(entity_id, identity_id), notification_sort_key(notification_id))
+
+
+def unread_notifications_of(entity_id: str, identity_id: str) -> str:
+    return f"ENT#{entity_id}#NTF#{identity_id}#UNREAD"
+
+
+def unread_notification_listing(entity_id: str, identity_id: str, notification_id: int) -> Key:
+    """GSI1 placement of an unread notification (removed when it is read: a sparse index of the unread)."""
+    return {
+        GSI1PK: unread_notifications_of(entity_id, identity_id),
+        GSI1SK: notification_sort_key(notification_id),
+    }
 
 
 # --- webhooks -------------------------------------------------------------------------------------

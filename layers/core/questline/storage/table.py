@@ -192,6 +192,10 @@ def below(attr: str, value: Any) -> Condition:
     return _Compare(attr, "<", value)
 
 
+def above(attr: str, value: Any) -> Condition:
+    return _Compare(attr, ">", value)
+
+
 def attribute_below(attr: str, other: str) -> Condition:
     """`attr < other`, both attributes of the item (a count under its limit)."""
     return _CompareAttributes(attr, "<", other)

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from questline import clock
 from questline.auth import CredentialKind, Principal, forget_principals
-from questline.errors import BadRequest, Forbidden, QuestlineError, Retryable
+from questline.errors import BadRequest, Forbidden, NotFound, QuestlineError, Retryable
 from questline.ids import prefixed_id
 from questline.links import link_problem
 from questline.settings import get_settings
@@ -177,7 +177,7 @@ def create_entity(
     if parent_entity_id is not None:
         transaction.add(
             TxCheck(keys.entity(parent_entity_id), live()),
-            BadRequest(f"parentEntityId: entity {parent_entity_id} does not exist", field="parentEntityId"),
+            NotFound(f"parentEntityId: entity {parent_entity_id} does not exist", field="parentEntityId"),
         )
         transaction.add(
             TxCheck(

@@ -25,8 +25,13 @@ def entity_id_by_alias(caller: Principal, alias: str) -> str:
     return _within_reach(caller, claim, f"no entity has the alias {alias}", "entityURLAlias")
 
 
+def platform_name(platform: str) -> str:
+    """Custom ids' platforms are compared without case (stored upper-case): one claim per platform id."""
+    return platform.strip().upper()
+
+
 def entity_id_by_custom_id(caller: Principal, platform: str, platform_id: str) -> str:
-    claim = get_table().get(keys.custom_id(platform, platform_id))
+    claim = get_table().get(keys.custom_id(platform_name(platform), platform_id))
     return _within_reach(caller, claim, f"no entity has the {platform} id {platform_id}", "customEntityId")
 
 
@@ -46,6 +51,7 @@ def add_custom_id(
 ) -> dict[str, Any]:
     """Claim `platform`/`platform_id` for the entity and keep `record` (name, username, link and the
     platform's tokens) with it. Adding the same id again updates its record."""
+    platform = platform_name(platform)
     claim = {
         **keys.custom_id(platform, platform_id),
         "type": "custom_id",

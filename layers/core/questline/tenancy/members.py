@@ -111,7 +111,7 @@ def add_users(caller: Principal, entity_id: str, user_ids: Sequence[str]) -> lis
             continue  # already a member with a role that may add users
         transaction.add(
             TxCheck(keys.platform_user(user_id), active_user()),
-            BadRequest(f"userIds: no platform user {user_id}", field="userIds"),
+            NotFound(f"userIds: no platform user {user_id}", field="userIds"),
         )
         transaction.add(
             TxUpdate(

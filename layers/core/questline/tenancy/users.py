@@ -74,6 +74,18 @@ def rotate_token(caller: Principal, user_id: str) -> str:
     return token
 
 
+def read_user(caller: Principal, user_id: str) -> dict[str, Any]:
+    """A platform user as the user itself or the operator may read it (never its token hash)."""
+    if not caller.is_operator and not (
+        caller.kind is CredentialKind.PLATFORM_USER and caller.user_id == user_id
+    ):
+        raise Forbidden("a platform user reads only itself")
+    user = get_table().get(keys.platform_user(user_id))
+    if user is None or user.get("status") != "active":
+        raise NotFound(f"platform user {user_id} does not exist", field="userId")
+    return user
+
+
 def user_id_for_email(email: str) -> str | None:
     claim = get_table().get(keys.platform_user_email(normalise_email(email)), consistent=True)
     return str(claim["user_id"]) if claim else None
