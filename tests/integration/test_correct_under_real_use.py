@@ -69,6 +69,7 @@ def test_a_preview_never_touches_live_data(api: Api) -> None:
         "xp": 0,
         "ref_xp": 0,
         "ugc_xp": 0,
+        "rank": None,
     }
     board = _ok(api.get("/leaderboard", headers=sk, params={"pid": pid}))["data"]
     assert board["leaderboard"] == [] and board["total"] == 0

@@ -94,6 +94,8 @@ NO_CONTROL = {
     "POST /api/entities/{entityId}/invitations/{invitationId}/decline": "only the invitee answers (as above)",
     "DELETE /api/entities/{entityId}/invitations/{invitationId}": "would withdraw A's pending invitation",
     "POST /api/v1/events": "the slug is A's own (409 for A: slugs are unique per entity)",
+    "DELETE /api/v1/code": "A's code holder was released by DELETE /code's control (a used_by that holds "
+    "nothing is a 404)",
     "DELETE /api/v1/hook": "A's hook is gone once DELETE /hook's control removed it (404 hook_not_found)",
     "POST /api/v1/claims/{claimToken}": "A's claim token is single-use: POST /v1/claims's control used it",
 }
