@@ -159,7 +159,8 @@ def _invoke(args: argparse.Namespace) -> int:
         running = stack.start()
     invoker = Invoker(running, log=lambda line: print(line, file=sys.stderr))
     try:
-        logical, outcome = invoker.invoke(args.function, args.event)
+        given = dict(args.set)
+        logical, outcome = invoker.invoke(args.function, args.event, given)
     except LookupError as error:
         print(f"questline: {error.args[0]}", file=sys.stderr)
         return 2
@@ -205,6 +206,13 @@ def _docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _assignment(text: str) -> tuple[str, str]:
+    name, separator, value = text.partition("=")
+    if not separator or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name, value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m local", description="Questline's template-driven local stack"
@@ -243,6 +251,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     invoke.add_argument(
         "-e", "--event", required=True, help="path of a sample event, e.g. events/platform_health.json"
+    )
+    invoke.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        type=_assignment,
+        metavar="NAME=VALUE",
+        help="the value of a placeholder, e.g. --set OAUTH_CODE=<a code your provider issued>",
     )
     backend_option(invoke)
     for name, what in (("openapi", "the merged OpenAPI document"), ("docs", "the docs' generated tables")):

@@ -161,6 +161,8 @@ class LocalStack:
                 if "QueueUrl" in attributes
             },
         }
+        if self.parameter_overrides:  # what `invoke` needs to run a function as this stack runs it
+            self.state["parameters"] = self.parameter_overrides
         if self.data is not None:
             self.state["data"] = str(self.data.path)
         if self.seed:
