@@ -9,12 +9,14 @@ python -m local env
 python -m local invoke FUNCTION -e events/<file>.json [--backend …]
     Run one function on a sample event (as `sam local invoke`), against the running local stack's
     backends when one is up, otherwise against fresh ones.
+python -m local receive --port 9999 --secret S [--count N] [--timeout SECONDS]
+    Receive webhooks on loopback, check their Standard Webhooks signatures and print them.
 python -m local openapi [--write | --check]
     Regenerate (or check) the merged OpenAPI document the platform function serves.
 python -m local docs [--write | --check]
     Regenerate (or check) the docs' reference tables generated from the template and the code.
 
-Only the standard library is imported here: `env` runs without the virtual environment.
+Only the standard library is imported here: `env` and `receive` run without the virtual environment.
 """
 
 from __future__ import annotations
@@ -177,6 +179,12 @@ def _invoke(args: argparse.Namespace) -> int:
     return 0 if outcome.ok else 1
 
 
+def _receive(args: argparse.Namespace) -> int:
+    from local.receiver import receive
+
+    return receive(args.port, args.secret, args.count, args.timeout)
+
+
 def _openapi(args: argparse.Namespace) -> int:
     from local import openapi
 
@@ -242,6 +250,11 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--template", default=str(Path(__file__).resolve().parent.parent / "template.yaml"))
         p.add_argument("--no-seed", action="store_true", help="create no demo user, entity or keys")
     commands.add_parser("env", help="print the running stack's credentials as shell exports")
+    receiver = commands.add_parser("receive", help="receive, verify and print webhooks on loopback")
+    receiver.add_argument("--port", type=int, default=9999)
+    receiver.add_argument("--secret", required=True, help="the hook's secret (plain, or whsec_…)")
+    receiver.add_argument("--count", type=int, help="exit after this many verified webhooks")
+    receiver.add_argument("--timeout", type=float, default=60.0, help="with --count: give up after (s)")
     invoke = commands.add_parser("invoke", help="run one function on a sample event")
     invoke.add_argument(
         "function",
@@ -267,7 +280,13 @@ def main(argv: list[str] | None = None) -> int:
         spec.add_argument("--check", action="store_true", help="fail when the committed copy is stale")
     args = parser.parse_args(argv)
 
-    commands_by_name = {"env": _env, "invoke": _invoke, "openapi": _openapi, "docs": _docs}
+    commands_by_name = {
+        "env": _env,
+        "receive": _receive,
+        "invoke": _invoke,
+        "openapi": _openapi,
+        "docs": _docs,
+    }
     return commands_by_name.get(args.command, _start)(args)
 
 
