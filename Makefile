@@ -98,13 +98,13 @@ typecheck: $(VENV)/.lint-installed ## mypy (strict) on the core layer and on eac
 		echo "mypy $$function"; MYPYPATH=layers/core:$$function $(VENV)/bin/mypy $$function || exit 1; \
 	done
 
-bench: $(VENV)/.bench-installed ## Run the benchmarks (DynamoDB Local); bench/REPORT.md and bench/results/
-	$(PY) -m bench.coldstart
-	$(PY) -m bench.ingest
-	$(PY) -m bench.ledger
-	$(PY) -m bench.leaderboard
-	$(PY) -m bench.webhooks
-	$(PY) -m bench.report
+BENCHMARKS := coldstart ingest ledger leaderboard webhooks report
+
+bench: $(VENV)/.bench-installed ## Run the benchmarks (DynamoDB Local; about 15 min); bench/REPORT.md and bench/results/
+	@n=0; for name in $(BENCHMARKS); do n=$$((n + 1)); \
+		echo "== bench $$n/$(words $(BENCHMARKS)): $$name ($$(date +%T))"; \
+		$(PY) -m bench.$$name || exit 1; \
+	done
 
 # --- documents generated from the code ---------------------------------------------------------------
 
