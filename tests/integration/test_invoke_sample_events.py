@@ -19,48 +19,15 @@ from local.invoke import Invoker
 from local.stack import LocalStack
 from tests.integration.cli_stack import ROOT
 from tests.support import FakeOAuthProvider
+from tests.unit.test_entity_routing import SAMPLE_ORDER as ENTITY_STORY
 
 # One story, so that what an event reads exists by then (the code before it is assigned, the hook before
 # it is listed). Every file of events/ is in it.
 STORY = [
     "platform_health",
     "platform_openapi",
-    "entities_create_user",
-    "entities_get",
+    *ENTITY_STORY,  # the unit suite's order for the Entity API's events (delete last)
     "entities_get_no_key",
-    "entities_list",
-    "entities_by_alias",
-    "entities_update",
-    "entities_add_admin",
-    "entities_admins",
-    "entities_remove_admin",
-    "entities_add_users",
-    "entities_users",
-    "entities_create",
-    "entities_organizations",
-    "entities_add_custom_id",
-    "entities_by_custom_id",
-    "entities_enable",
-    "entities_plan",
-    "entities_pending",
-    "entities_mau",
-    "entities_keys",
-    "entities_create_key",
-    "entities_tracking_tokens",
-    "entities_rotate_key",
-    "entities_revoke_key",
-    "entities_put_theme",
-    "entities_theme",
-    "entities_twitter_connect",
-    "entities_twitter_disconnect",
-    "entities_discord_connect",
-    "entities_discord_disconnect",
-    "entities_slack_connect",
-    "entities_set_social_tokens",
-    "entities_social_tokens",
-    "entities_integrations",
-    "entities_rotate_user_token",
-    "entities_delete",
     "campaign_admin_put",
     "campaign_admin_publish",
     "campaign_admin_list",
@@ -192,10 +159,9 @@ def test_every_sample_event_answers_as_its_story_expects(running: tuple[LocalSta
     assert listed.status_code == 200
 
 
-def test_make_invoke_runs_a_sample_event_against_the_running_stack(running: tuple[LocalStack, Path]) -> None:
-    _, home = running
-    shell = subprocess.run(
-        ["make", "-s", "invoke", "FUNCTION=claimr_users", "EVENT=events/claimr_users_token.json"],
+def _make_invoke(home: Path, *variables: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "-s", "invoke", *variables],
         cwd=ROOT,
         env={**os.environ, "QUESTLINE_DIR": str(home)},
         capture_output=True,
@@ -203,18 +169,15 @@ def test_make_invoke_runs_a_sample_event_against_the_running_stack(running: tupl
         timeout=300,
         check=False,
     )
+
+
+def test_make_invoke_runs_a_sample_event_against_the_running_stack(running: tuple[LocalStack, Path]) -> None:
+    _, home = running
+    shell = _make_invoke(home, "FUNCTION=claimr_users", "EVENT=events/claimr_users_token.json")
     assert shell.returncode == 0, shell.stderr
     answer = json.loads(shell.stdout)
     assert answer["statusCode"] == 200 and json.loads(answer["body"])["data"]["token"].startswith("wt_")
     assert "ClaimrUsersFunction: status 200" in shell.stderr
 
-    unknown = subprocess.run(
-        ["make", "-s", "invoke", "FUNCTION=nothing", "EVENT=events/platform_health.json"],
-        cwd=ROOT,
-        env={**os.environ, "QUESTLINE_DIR": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    unknown = _make_invoke(home, "FUNCTION=nothing", "EVENT=events/platform_health.json")
     assert unknown.returncode != 0 and "no function 'nothing'" in unknown.stderr

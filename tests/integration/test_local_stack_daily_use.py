@@ -52,6 +52,19 @@ def _board(url: str, state: dict[str, str]) -> list[int]:
     return [entry["score"] for entry in answer.json()["data"]["leaderboard"]]
 
 
+def _bash(script: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """A shell at the repository's root, the stack's state under `home`."""
+    return subprocess.run(
+        ["bash", "-c", script],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "QUESTLINE_DIR": str(home), "HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def _state(home: Path) -> dict[str, str]:
     state: dict[str, str] = json.loads((home / "local.json").read_text(encoding="utf-8"))
     return state
@@ -96,34 +109,12 @@ def test_make_env_exports_the_running_stacks_credentials_for_a_shell(tmp_path: P
         stack.wait_ready()
         script = 'eval "$(make -s env)" && curl -s -o /dev/null -w "%{http_code}" '
         script += '"$API_URL/api/entities/$ENTITY_ID" -H "Authorization: Bearer $SECRET_KEY"'
-        shell = subprocess.run(
-            ["bash", "-c", script],
-            cwd=ROOT,
-            env={"PATH": os.environ["PATH"], "QUESTLINE_DIR": str(tmp_path), "HOME": str(tmp_path)},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        shell = _bash(script, tmp_path)
         assert shell.stdout == "200", shell
-        sourced = subprocess.run(
-            ["bash", "-c", f". {tmp_path / 'env'} && echo $SECRET_KEY"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        sourced = _bash(f". {tmp_path / 'env'} && echo $SECRET_KEY", tmp_path)
         assert sourced.stdout.strip() == _state(tmp_path)["secret_key"]
 
-    stopped = subprocess.run(
-        ["bash", "-c", 'eval "$(make -s env)"; echo "[$SECRET_KEY]"'],
-        cwd=ROOT,
-        env={"PATH": os.environ["PATH"], "QUESTLINE_DIR": str(tmp_path), "HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    stopped = _bash('eval "$(make -s env)"; echo "[$SECRET_KEY]"', tmp_path)
     assert stopped.stdout.strip() == "[]"
     assert "no local stack is running" in stopped.stderr
 
@@ -141,15 +132,7 @@ def test_kill_9_leaves_no_process_behind(tmp_path: Path) -> None:
         stack.process.wait(timeout=30)
 
         assert eventually_none_left(stack) == []
-    stale = subprocess.run(
-        ["python3", "-m", "local", "env"],
-        cwd=ROOT,
-        env={"PATH": os.environ["PATH"], "QUESTLINE_DIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    stale = _bash("python3 -m local env", tmp_path)
     assert stale.returncode == 1 and "no local stack is running" in stale.stderr  # its state file is stale
 
 
