@@ -117,8 +117,10 @@ class LocalStack:
         self._moto = MotoBackend()
         dynamodb_url = self._moto.url
         if self.backend_name == "dynamodb-local":
-            db_path = self.data.dynamodb_local if self.data is not None else None
-            self._dynamodb_local = DynamoDBLocal(db_path=db_path)
+            if self.data is not None:
+                self._dynamodb_local = DynamoDBLocal(db_path=self.data.dynamodb_local)
+            else:
+                self._dynamodb_local = DynamoDBLocal()
             dynamodb_url = self._dynamodb_local.url
         self.endpoints = {"dynamodb": dynamodb_url, "dynamodbstreams": dynamodb_url, "sqs": self._moto.url}
         positions = self._restore()

@@ -159,11 +159,15 @@ def test_every_sample_event_answers_as_its_story_expects(running: tuple[LocalSta
     assert listed.status_code == 200
 
 
+MAKE_VARIABLES = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}
+
+
 def _make_invoke(home: Path, *variables: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["make", "-s", "invoke", *variables],
         cwd=ROOT,
-        env={**os.environ, "QUESTLINE_DIR": str(home)},
+        # a make of its own: not the variables (ARGS=…) of a `make test` this test may run under
+        env={**{k: v for k, v in os.environ.items() if k not in MAKE_VARIABLES}, "QUESTLINE_DIR": str(home)},
         capture_output=True,
         text=True,
         timeout=300,
