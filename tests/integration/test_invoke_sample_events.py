@@ -164,7 +164,7 @@ MAKE_VARIABLES = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}
 
 def _make_invoke(home: Path, *variables: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["make", "-s", "invoke", *variables],
+        ["make", "-s", "invoke", "ARGS=", *variables],  # ARGS of a `make test` around us is exported
         cwd=ROOT,
         # a make of its own: not the variables (ARGS=…) of a `make test` this test may run under
         env={**{k: v for k, v in os.environ.items() if k not in MAKE_VARIABLES}, "QUESTLINE_DIR": str(home)},
