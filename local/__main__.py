@@ -1,152 +1,188 @@
 """Questline's local stack.
 
-python -m local [start] [--backend moto|dynamodb-local] [--port 3000]
-    Run the whole system on 127.0.0.1 from template.yaml until Ctrl-C.
+python -m local [start] [--backend moto|dynamodb-local] [--port 3000] [--fresh | --in-memory]
+    Run the whole system on 127.0.0.1 from template.yaml until Ctrl-C. Its data and seeded credentials
+    are kept in .questline/data/<backend>/ across restarts (--fresh empties them first; --in-memory keeps
+    nothing).
+python -m local env
+    Print the running stack's credentials as shell exports: eval "$(python -m local env)".
 python -m local invoke FUNCTION -e events/<file>.json [--backend …]
     Run one function on a sample event (as `sam local invoke`), against the running local stack's
     backends when one is up, otherwise against fresh ones.
+python -m local receive --port 9999 --secret S [--count N] [--timeout SECONDS]
+    Receive webhooks on loopback, check their Standard Webhooks signatures and print them.
 python -m local openapi [--write | --check]
     Regenerate (or check) the merged OpenAPI document the platform function serves.
+python -m local docs [--write | --check]
+    Regenerate (or check) the docs' reference tables generated from the template and the code.
+
+Only the standard library is imported here: `env` and `receive` run without the virtual environment.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import signal
+import socket
 import sys
 import threading
-import urllib.request
+from pathlib import Path
 from typing import Any
 
-from local.stack import BACKENDS, STATE_FILE, LocalStack
+from local import state as published
+
+BACKENDS = ("moto", "dynamodb-local")
+
+
+def _port_problem(host: str, port: int) -> str | None:
+    """Why the gateway could not listen on `port`, in one line (None: it can)."""
+    if port == 0:
+        return None
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                return f"cannot listen on {host}:{port}: {error.strerror}"
+        else:
+            return None
+    running = published.running_state()
+    holder = (
+        f"the local stack {running['api_url']} (pid {running['pid']}) runs there; stop it or "
+        if running is not None and running["api_url"].endswith(f":{port}")
+        else ""
+    )
+    return f"port {port} on {host} is in use: {holder}choose another port, e.g. `make dev PORT={port + 1}`"
 
 
 def _start(args: argparse.Namespace) -> int:
+    problem = _port_problem(args.host, args.port)
+    if problem is not None:
+        print(f"questline: {problem}", file=sys.stderr)
+        return 1
+    from local.gateway import PortInUse
+    from local.persistence import DataFolderInUse
+    from local.provision import TableChanged
+    from local.stack import LocalStack, StaleData
+
+    data_dir = None if args.in_memory else published.DATA_DIR / args.backend
     stack = LocalStack(
         backend=args.backend,
         host=args.host,
         port=args.port,
+        template_path=Path(args.template),
         visibility_timeout=args.visibility_timeout,
         max_workers=args.max_workers,
         function_logs=not args.quiet,
+        seed=not args.no_seed,
+        data_dir=data_dir,
+        fresh=args.fresh,
     )
     stopping = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:
+        if stopping.is_set():  # a second Ctrl-C: leave now (the lifeline ends every child)
+            os._exit(130)
         stopping.set()
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    print(f"Starting the Questline local stack ({args.backend})…", flush=True)
-    state = stack.start()
-    print(
-        "\n".join(
-            [
-                "",
-                f"  API            {state['api_url']}   (GET /health, /openapi.json, /docs)",
-                f"  backend        {state['backend']}: {state['endpoints']['dynamodb']}",
-                f"  operator key   {state['operator_key']}",
-                f"  platform user  {state.get('user_id', '-')}   (headers userid + token)",
-                f"  user token     {state.get('user_token', '-')}",
-                f"  entity         {state.get('entity_id', '-')}",
-                f"  secret key     {state.get('secret_key', '-')}",
-                f"  public key     {state.get('public_key', '-')}",
-                f"  campaign       {state.get('campaign_id', '-')} (published; the claimr examples' pid)",
-                f"  written to     {STATE_FILE}",
-                "",
-                "Ctrl-C stops it.",
-            ]
-        ),
-        flush=True,
+    kept = (
+        " (kept data)"
+        if data_dir is not None and (data_dir / "seed.json").exists() and not args.fresh
+        else ""
     )
+    print(f"Starting the Questline local stack ({args.backend}){kept}…", flush=True)
+    try:
+        state = stack.start()
+    except (PortInUse, DataFolderInUse, TableChanged, StaleData) as error:
+        print(f"questline: {error}", file=sys.stderr)
+        return 1
+    _print_summary(state, data_dir)
     stopping.wait()
-    print("\nStopping…", flush=True)
+    print("\nStopping (requests in flight finish first; Ctrl-C again to quit at once)…", flush=True)
     stack.stop()
     print("Stopped.", flush=True)
     return 0
 
 
-def _running_state() -> dict[str, Any] | None:
-    if not STATE_FILE.exists():
-        return None
-    state: dict[str, Any] = json.loads(STATE_FILE.read_text(encoding="utf-8"))
-    try:
-        with urllib.request.urlopen(state["api_url"] + "/health", timeout=2):  # noqa: S310 - loopback only
-            return state
-    except OSError:
-        return None
+def _print_summary(state: dict[str, Any], data_dir: Path | None) -> None:
+    kept = (
+        f"{data_dir} (survives a restart; `make dev FRESH=1` starts empty)"
+        if data_dir
+        else "nothing (in memory)"
+    )
+    lines = [
+        "",
+        f"  API            {state['api_url']}   (GET /health, /openapi.json, /docs)",
+        f"  backend        {state['backend']}: {state['endpoints']['dynamodb']}",
+        f"  operator key   {state['operator_key']}",
+        f"  platform user  {state.get('user_id', '-')}   (headers userid + token)",
+        f"  user token     {state.get('user_token', '-')}",
+        f"  entity         {state.get('entity_id', '-')}",
+        f"  secret key     {state.get('secret_key', '-')}",
+        f"  public key     {state.get('public_key', '-')}",
+        f"  campaign       {state.get('campaign_id', '-')} (published; the claimr examples' pid)",
+        f"  data           {kept}",
+        f"  written to     {published.STATE_FILE} and {published.ENV_FILE}",
+        "",
+        'Ready. In another shell, eval "$(make env)" exports them ($API_URL, $SECRET_KEY, …).',
+        "Ctrl-C stops the stack.",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def _env(args: argparse.Namespace) -> int:
+    running = published.running_state()
+    if running is None:
+        print("questline: no local stack is running (start one with `make dev`)", file=sys.stderr)
+        return 1
+    sys.stdout.write(published.shell_exports(running))
+    return 0
 
 
 def _invoke(args: argparse.Namespace) -> int:
-    from local.events import load_event, placeholders_from_state
-    from local.runtime import FunctionPool, worker_environment
-    from local.template import Template
+    from local.invoke import Invoker
+    from local.stack import LocalStack
 
-    running = _running_state()
+    running = published.running_state()
     stack = None
     if running is None:
+        print(
+            "no local stack is running: starting a fresh one in memory for this invocation", file=sys.stderr
+        )
         stack = LocalStack(
             backend=args.backend, port=0, state_file=None, log=lambda line: print(line, file=sys.stderr)
         )
-        stack.start()
-        endpoints, template = stack.endpoints, stack.template
-        assert template is not None
-    else:
-        endpoints = running["endpoints"]
-        template = Template.load()
-        template.set_parameters({"Stage": "local", "OperatorKeyHash": "0" * 64})
-        _attach(template, running)
-    seeded = running if running is not None else stack.state if stack is not None else {}
-    event = load_event(args.event, placeholders_from_state(seeded))
+        running = stack.start()
+    invoker = Invoker(running, log=lambda line: print(line, file=sys.stderr))
     try:
-        specs = template.functions()
-        logical = _find_function(specs, args.function)
-        spec = specs[logical]
-        env = worker_environment(spec, template.environment_of(spec), endpoints)
-        pool = FunctionPool(
-            spec, env, lambda name, line: print(f"[{name}] {line}", file=sys.stderr), max_workers=1
-        )
-        outcome = pool.invoke(event)
-        pool.close()
+        given = dict(args.set)
+        logical, outcome = invoker.invoke(args.function, args.event, given)
+    except LookupError as error:
+        print(f"questline: {error.args[0]}", file=sys.stderr)
+        return 2
     finally:
+        invoker.close()
         if stack is not None:
             stack.stop()
     print(json.dumps(outcome.result if outcome.ok else {"error": outcome.error}, indent=2))
-    print(f"duration {outcome.duration_ms} ms, init {outcome.init_ms} ms", file=sys.stderr)
+    status = outcome.result.get("statusCode") if outcome.ok and isinstance(outcome.result, dict) else None
+    answered = f"status {status}, " if status is not None else ""
+    print(
+        f"{logical}: {answered}duration {outcome.duration_ms} ms, init {outcome.init_ms} ms", file=sys.stderr
+    )
     return 0 if outcome.ok else 1
 
 
-def _attach(template: Any, state: dict[str, Any]) -> None:
-    """Point a freshly read template at the running stack's resources (names from its state file)."""
-    from local.provision import aws_client, name_functions
+def _receive(args: argparse.Namespace) -> int:
+    from local.receiver import receive
 
-    table = state["table_name"]
-    description = aws_client("dynamodb", state["endpoints"]["dynamodb"]).describe_table(TableName=table)[
-        "Table"
-    ]
-    template.physical["Table"] = {
-        "Ref": table,
-        "Arn": description["TableArn"],
-        "StreamArn": description.get("LatestStreamArn"),
-    }
-    sqs = aws_client("sqs", state["endpoints"]["sqs"])
-    for logical, url in state["queues"].items():
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        template.physical[logical] = {
-            "Ref": url,
-            "QueueUrl": url,
-            "Arn": arn,
-            "QueueName": url.rsplit("/", 1)[-1],
-        }
-    name_functions(template)
-
-
-def _find_function(specs: dict[str, Any], name: str) -> str:
-    for logical, spec in specs.items():
-        if name in (logical, spec.short_name, spec.short_name.lower()):
-            return logical
-    raise SystemExit(f"no function {name!r}; the template has {', '.join(sorted(specs))}")
+    return receive(args.port, args.secret, args.count, args.timeout)
 
 
 def _openapi(args: argparse.Namespace) -> int:
@@ -156,11 +192,33 @@ def _openapi(args: argparse.Namespace) -> int:
         if openapi.is_current():
             print(f"{openapi.DOCUMENT} is current")
             return 0
-        print(f"{openapi.DOCUMENT} is stale: run `python -m local openapi --write`", file=sys.stderr)
+        print(f"{openapi.DOCUMENT} is stale: run `make openapi`", file=sys.stderr)
         return 1
     openapi.write()
     print(f"wrote {openapi.DOCUMENT}")
     return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from local import docs
+
+    if args.check:
+        stale = docs.stale_pages()
+        if not stale:
+            print(f"the generated pages in {docs.REFERENCE} are current")
+            return 0
+        print(f"stale: {', '.join(map(str, stale))}: run `make docs-tables`", file=sys.stderr)
+        return 1
+    for page in docs.write():
+        print(f"wrote {page}")
+    return 0
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    name, separator, value = text.partition("=")
+    if not separator or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name, value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,28 +236,58 @@ def main(argv: list[str] | None = None) -> int:
     for p in (parser, start):
         backend_option(p)
         p.add_argument("--host", default="127.0.0.1")
-        p.add_argument("--port", type=int, default=3000)
+        p.add_argument("--port", type=int, default=3000, help="0: any free port")
+        kept = p.add_mutually_exclusive_group()
+        kept.add_argument("--fresh", action="store_true", help="empty the kept data (new credentials) first")
+        kept.add_argument(
+            "--in-memory", action="store_true", help="keep no data: everything ends with the stack"
+        )
         p.add_argument(
             "--visibility-timeout", type=int, default=3, help="seconds; replaces the queues' own locally"
         )
         p.add_argument("--max-workers", type=int, default=4, help="concurrent executions per function")
         p.add_argument("--quiet", action="store_true", help="do not print function logs")
+        p.add_argument("--template", default=str(Path(__file__).resolve().parent.parent / "template.yaml"))
+        p.add_argument("--no-seed", action="store_true", help="create no demo user, entity or keys")
+    commands.add_parser("env", help="print the running stack's credentials as shell exports")
+    receiver = commands.add_parser("receive", help="receive, verify and print webhooks on loopback")
+    receiver.add_argument("--port", type=int, default=9999)
+    receiver.add_argument("--secret", required=True, help="the hook's secret (plain, or whsec_…)")
+    receiver.add_argument("--count", type=int, help="exit after this many verified webhooks")
+    receiver.add_argument("--timeout", type=float, default=60.0, help="with --count: give up after (s)")
     invoke = commands.add_parser("invoke", help="run one function on a sample event")
-    invoke.add_argument("function", help="logical id (PlatformFunction) or short name (platform)")
+    invoke.add_argument(
+        "function",
+        nargs="?",
+        help="ClaimrUsersFunction, ClaimrUsers or claimr_users (the events' prefix); "
+        "without it, the function the event's file name starts with",
+    )
     invoke.add_argument(
         "-e", "--event", required=True, help="path of a sample event, e.g. events/platform_health.json"
     )
+    invoke.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        type=_assignment,
+        metavar="NAME=VALUE",
+        help="the value of a placeholder, e.g. --set OAUTH_CODE=<a code your provider issued>",
+    )
     backend_option(invoke)
-    spec = commands.add_parser("openapi", help="regenerate the merged OpenAPI document")
-    spec.add_argument("--write", action="store_true", help="write it (the default)")
-    spec.add_argument("--check", action="store_true", help="fail when the committed document is stale")
+    for name, what in (("openapi", "the merged OpenAPI document"), ("docs", "the docs' generated tables")):
+        spec = commands.add_parser(name, help=f"regenerate {what}")
+        spec.add_argument("--write", action="store_true", help="write it (the default)")
+        spec.add_argument("--check", action="store_true", help="fail when the committed copy is stale")
     args = parser.parse_args(argv)
 
-    if args.command == "invoke":
-        return _invoke(args)
-    if args.command == "openapi":
-        return _openapi(args)
-    return _start(args)
+    commands_by_name = {
+        "env": _env,
+        "receive": _receive,
+        "invoke": _invoke,
+        "openapi": _openapi,
+        "docs": _docs,
+    }
+    return commands_by_name.get(args.command, _start)(args)
 
 
 if __name__ == "__main__":

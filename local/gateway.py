@@ -10,13 +10,15 @@ CORS preflights are answered from the template's CorsConfiguration.
 from __future__ import annotations
 
 import base64
+import contextlib
+import errno
 import json
 import re
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -197,7 +199,22 @@ class Cors:
         return allowed
 
 
+class PortInUse(OSError):
+    """The gateway's port is taken (by another local stack, most likely)."""
+
+
+class _Server(ThreadingHTTPServer):
+    # Python's default listen backlog is 5: a burst of new connections (a test suite, a load script, a
+    # browser opening a page) then waits a second for the kernel to retry each connection it dropped.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class Gateway:
+    """The HTTP API. `ready` is set once the stack is seeded: until then `GET /health` answers 503
+    `{"status": "starting"}` (the seeding requests themselves go through), so a script can wait for it.
+    `stop()` stops accepting, lets the requests in flight finish, then returns."""
+
     def __init__(
         self,
         router: Router,
@@ -210,9 +227,17 @@ class Gateway:
         self.router = router
         self.cors = cors
         self.access_log = access_log
+        self.ready = threading.Event()
+        self.stopping = False
+        self._in_flight = 0
+        self._idle = threading.Condition()
         handler = _handler_class(self)
-        self.server = ThreadingHTTPServer((host, port), handler)
-        self.server.daemon_threads = True
+        try:
+            self.server = _Server((host, port), handler)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUse(error.errno, f"port {port} on {host} is in use") from error
+            raise
         self.thread = threading.Thread(target=self.server.serve_forever, name="gateway", daemon=True)
 
     @property
@@ -226,9 +251,24 @@ class Gateway:
     def start(self) -> None:
         self.thread.start()
 
-    def stop(self) -> None:
-        self.server.shutdown()
+    @contextlib.contextmanager
+    def _request(self) -> Iterator[None]:
+        with self._idle:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def stop(self, drain_seconds: float = 60.0) -> None:
+        self.stopping = True
+        if self.thread.is_alive():
+            self.server.shutdown()
         self.server.server_close()
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=drain_seconds)
 
 
 def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
@@ -282,8 +322,17 @@ def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
             return self.rfile.read(length) if length else b""
 
         def _handle(self) -> None:
+            with gateway._request():
+                self._route()
+
+        def _route(self) -> None:
             started = time.perf_counter()
             split = urlsplit(self.path)
+            if gateway.stopping or (not gateway.ready.is_set() and split.path == "/health"):
+                self.close_connection = gateway.stopping
+                status = "stopping" if gateway.stopping else "starting"
+                self._send(503, {"content-type": "application/json"}, json.dumps({"status": status}).encode())
+                return
             origin = self.headers.get("origin")
             cors_headers = gateway.cors.headers_for(origin) if gateway.cors else {}
             try:

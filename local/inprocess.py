@@ -7,6 +7,7 @@ folder must have a name no other function uses (a unit test checks), so all of t
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
 from types import ModuleType
@@ -16,6 +17,7 @@ from local.template import FunctionSpec, Template
 _loaded: dict[str, ModuleType] = {}
 
 
+@functools.lru_cache(maxsize=1)
 def function_specs() -> dict[str, FunctionSpec]:
     return Template.load().functions()
 

@@ -99,6 +99,12 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
             )
 
 
+def write_lock() -> threading.RLock:
+    """The lock every DynamoDB write of the embedded server holds (a snapshot holds it to read a still
+    table)."""
+    return _LOCK
+
+
 def apply() -> None:
     """Install the fixes (once per process)."""
     global _applied  # noqa: PLW0603 - once per process

@@ -24,11 +24,18 @@ def aws_client(service: str, endpoint: str) -> Any:
     )
 
 
-def create_tables(template: Template, dynamodb: Any) -> None:
-    """`dynamodb` is a boto3 DynamoDB client: a local backend's, or moto's in-process mock in unit tests."""
+class TableChanged(Exception):
+    """A table kept from an earlier run was created from another definition than the template's."""
+
+
+def create_tables(template: Template, dynamodb: Any, *, keep_existing: bool = False) -> None:
+    """`dynamodb` is a boto3 DynamoDB client: a local backend's, or moto's in-process mock in unit tests.
+    With `keep_existing`, a table that exists already (the local stack's kept data) is used as it is."""
     for logical, resource in template.of_type("AWS::DynamoDB::Table").items():
         props = template.resolve(resource.get("Properties", {}))
         name = f"{template.stack_name}-{logical}"
+        if keep_existing and _use_existing(template, logical, name, props, dynamodb):
+            continue
         request: dict[str, Any] = {
             "TableName": name,
             "AttributeDefinitions": props["AttributeDefinitions"],
@@ -71,6 +78,26 @@ def create_tables(template: Template, dynamodb: Any) -> None:
             "Arn": description["TableArn"],
             "StreamArn": description.get("LatestStreamArn"),
         }
+
+
+def _use_existing(template: Template, logical: str, name: str, props: dict[str, Any], dynamodb: Any) -> bool:
+    try:
+        table = dynamodb.describe_table(TableName=name)["Table"]
+    except dynamodb.exceptions.ResourceNotFoundException:
+        return False
+    wanted = {index["IndexName"] for index in props.get("GlobalSecondaryIndexes") or []}
+    present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes") or []}
+    if table["KeySchema"] != props["KeySchema"] or wanted != present:
+        raise TableChanged(
+            f"the kept table {name} has other keys or indexes than template.yaml's {logical} "
+            f"(indexes {sorted(present)}, the template's {sorted(wanted)})"
+        )
+    template.physical[logical] = {
+        "Ref": name,
+        "Arn": table["TableArn"],
+        "StreamArn": table.get("LatestStreamArn"),
+    }
+    return True
 
 
 def create_queues(template: Template, sqs: Any, *, visibility_timeout: int | None = None) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from local import lifeline
 from local.template import ACCOUNT_ID, REGION, FunctionSpec
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
@@ -58,6 +59,7 @@ class _Worker:
             text=True,
             encoding="utf-8",
             bufsize=1,
+            process_group=lifeline.process_group(),  # ends with the stack, and Ctrl-C is the stack's alone
         )
         self.replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
         threading.Thread(target=self._read_replies, daemon=True).start()

@@ -8,6 +8,7 @@ memory and environment, their HTTP routes, and their stream and queue event-sour
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -68,6 +69,13 @@ for _short in (
 
 
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    """The template as data: parsed once per version of the file (tests load it thousands of times)."""
+    stat = path.stat()
+    return copy.deepcopy(_parsed(path.resolve(), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
         return yaml.load(handle, Loader=_Loader)  # noqa: S506 - SafeLoader subclass with CFN tags only
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -46,6 +47,7 @@ def _error(error: BaseException, error_type: str | None = None) -> dict[str, Any
 
 def main() -> int:
     code_dir, handler_path, *layers = sys.argv[1:]
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the stack stops its workers itself, after in-flight work
     protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)  # the function's prints and logs go to stderr
     sys.path[:0] = [code_dir, *layers]

@@ -5,7 +5,20 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 for path in (ROOT, ROOT / "layers" / "core"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
+
+SUITES = ("unit", "integration", "reliability")  # the folders under tests/, and their markers
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test carries its suite's marker, from its folder: `pytest -m unit` (`make test-unit`) runs the
+    fast suite alone, `-m "not reliability"` leaves DynamoDB Local out."""
+    for item in items:
+        suite = Path(str(item.path)).relative_to(ROOT / "tests").parts[0]
+        if suite in SUITES:
+            item.add_marker(getattr(pytest.mark, suite))

@@ -63,7 +63,6 @@ class Settings(NamedTuple):
     webhook_max_attempts: int
     webhook_retry_base_seconds: int
     webhook_retry_max_seconds: int
-    swagger_ui_base_url: str
     claim_base_url: str
     claim_token_ttl_seconds: int
     key_rotation_grace_seconds: int
@@ -93,9 +92,6 @@ def get_settings() -> Settings:
         webhook_max_attempts=_int("WEBHOOK_MAX_ATTEMPTS", 8),
         webhook_retry_base_seconds=_int("WEBHOOK_RETRY_BASE_SECONDS", 60),
         webhook_retry_max_seconds=_int("WEBHOOK_RETRY_MAX_SECONDS", 3600),
-        swagger_ui_base_url=os.environ.get(
-            "SWAGGER_UI_BASE_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
-        ).rstrip("/"),
         claim_base_url=os.environ.get("CLAIM_BASE_URL", "https://quest.example.com").rstrip("/"),
         claim_token_ttl_seconds=_int("CLAIM_TOKEN_TTL_SECONDS", 7 * 24 * 3600),
         key_rotation_grace_seconds=_int("KEY_ROTATION_GRACE_SECONDS", 24 * 3600),

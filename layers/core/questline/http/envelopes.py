@@ -1,15 +1,8 @@
 """One error envelope per API family (DESIGN.md §2), and the only place domain errors become HTTP; and the
 base path a family's real clients put before its canonical paths (`twin_prefix`, see `Api`).
 
-| family         | error body                                        | validation |
-|----------------|---------------------------------------------------|------------|
-| HeyMint        | {"message", "code"}                               | 400        |
-| Parcelvoy      | {"status": "error", "error", "code": N}           | 422, no code (first error only) |
-| claimr         | {"success": false, "error", "code"}               | 400        |
-| Quest Protocol | {"success": false, "error"}                       | 400        |
-| Endu           | {"message", "code"}                               | 400        |
-| platform       | {"message", "code"}                               | 400        |
-"""
+The docs' error-envelope page is rendered from these families (`make docs-tables`): what each answers, per
+kind of error, is read there, not kept in a second table here."""
 
 from __future__ import annotations
 

@@ -1,63 +1,143 @@
 """Every key of the single table is built here, and only here.
 
-Item types (the `type` attribute, which the stream's FilterCriteria match on) and their keys, `{e}` being
-the entity id (tenant data always carries it in its partition key, so no key of one tenant can address
-another's items):
+Item types (the `type` attribute, which the stream's FilterCriteria match on), their keys and what each is
+read for. `{e}` is the entity id: tenant data always carries it in its partition key, so no key of one
+tenant can address another's items. The docs' access-pattern page is generated from this table
+(`make docs-tables`): one line `type  PK / SK`, then indented `GSIn PK / SK` lines and `: …` lines.
 
-    entity         ENT#{e} / #META                          GSI1 ENTITIES / {e}
-    entity_member  ENT#{e} / MEMBER#{user_id}               GSI1 USER#{user_id}#ENTITIES / {e}
+    entity         ENT#{e} / #META
+                   GSI1 ENTITIES / {e}
+                   : get an entity (a deleted one stays as a `deleted` tombstone, out of GSI1); list
+                   : entities in creation order; its theme is inside
+    entity_member  ENT#{e} / MEMBER#{user_id}
+                   GSI1 USER#{user_id}#ENTITIES / {e}
+                   : a user's role in an entity (one GetItem, or a TxCheck inside a write); an entity's
+                   : users and admins (Query, begins_with); a user's entities (GSI1)
     entity_child   ENT#{parent_id} / CHILD#{child_id}
-    entity_invitation ENT#{e} / INVITE#{invitation_id}      GSI1 INVITEE#{email:… or user:…} / {e}
+                   : an entity's organizations (Query, begins_with)
+    entity_invitation ENT#{e} / INVITE#{invitation_id}
+                   GSI1 INVITEE#{email:… or user:…} / {e}
+                   : an admin invitation, pending until the invitee accepts or declines (or it expires);
+                   : an entity's invitations (Query, begins_with); a person's invitations (GSI1)
     entity_alias   ALIAS#{alias} / #ALIAS
+                   : claim an `entityURLAlias` (conditional put in the entity's transaction); look one up
     entity_pending PENDING / {e}
+                   : the operator's pending list, in creation order; deleted when the entity is enabled
     custom_id      CID#{platform}#{id} / #CID
+                   : claim a custom entity id across entities; look one up
     entity_custom_id ENT#{e} / CID#{platform}#{id}
+                   : the entity's record of its custom id, with its tokens (never answered)
     social_connection ENT#{e} / SOCIAL#{provider}
+                   : one provider's tokens (social-tokens read); every connection (integration status:
+                   : Query, begins_with)
+    api_key        KEY#{sha256(key)} / #KEY
+                   GSI1 ENT#{e}#KEYS / {key_id}
+                   : authenticate a key (one GetItem); list an entity's keys (GSI1)
     api_key_ref    ENT#{e} / KEY#{key_id}
-    user_email     USEREMAIL#{email} / #USEREMAIL
-    api_key        KEY#{sha256(key)} / #KEY                 GSI1 ENT#{e}#KEYS / {key_id}
+                   : a key's hash from its id, read consistently (rotate, revoke); every key of an entity
+                   : (delete)
     platform_user  USER#{user_id} / #USER
+                   : authenticate `userid` + `token`
+    user_email     USEREMAIL#{email} / #USEREMAIL
+                   : one user per email (conditional put with the user); find an admin by email
     webhook        ENT#{e} / HOOK#{scope}#{hook_id}
+                   : the hooks of an entity for one scope, or all of them (Query, begins_with); register is
+                   : one UpdateItem, delete one conditional DeleteItem
     webhook_delivery ENT#{e}#WHMSG#{message_id} / #WHMSG
                    GSI1 ENT#{e}#HOOK#{scope}#{hook_id}#DELIVERIES / {created_at}#{message_id}
+                   : a message's delivery record, read consistently by the stream (queued already?), the
+                   : delivery function (delivered already? superseded?) and redelivery; a hook's deliveries
+                   : newest first (GSI1, `status` as a filter); `ttl` 30 days after the last queueing
+    (health probe) HEALTH / #PROBE
+                   : `GET /health` reads it (it is never written)
     identity       ENT#{e}#IDN#{identity_id} / #META
-    identifier     ENT#{e}#IDF#{kind}#{value} / #IDF  GSI1 ENT#{e}#IDN#{identity_id}#IDFS / {kind}#{value}
+                   : read an identity (profile, `claimed`, `status`, `merged_into`, `merged_ids`)
+    identifier     ENT#{e}#IDF#{kind}#{value} / #IDF
+                   GSI1 ENT#{e}#IDN#{identity_id}#IDFS / {kind}#{value}
+                   : resolve identifiers (one BatchGetItem for a whole request); claim one (conditional
+                   : put); an identity's identifiers (GSI1, for merges)
     device         ENT#{e}#IDN#{identity_id} / DEV#{device_id}
+                   : an identity's devices
     push_token     ENT#{e}#PUSH#{sha256(token)} / #PUSH
+                   : which device holds a push token
     alias          ENT#{e}#ALIAS#{anonymous_id} / #ALIAS
+                   : alias once per anonymous id (conditional put)
     claim_use      ENT#{e}#CLAIM#{nonce} / #USED
+                   : a claim token is used once (conditional put)
     event_def      ENT#{e}#EVDEF#{event_id} / #META
+                   : an event definition by id
     event_slug     ENT#{e}#EVSLUG#{slug} / #SLUG
-    event_log      ENT#{e}#IDN#{identity_id} / LOG#{log_id}  GSI1 ENT#{e}#EVT#{event_key} / {log_id}
-                                                             GSI2 ENT#{e}#LOGS / {log_id}
+                   : an event definition by slug (unique: written with the definition in one transaction)
+    event_log      ENT#{e}#IDN#{identity_id} / LOG#{log_id}
+                   GSI1 ENT#{e}#EVT#{event_key} / {log_id}
+                   GSI2 ENT#{e}#LOGS / {log_id}
+                   : an identity's timeline; an event's logs (GSI1); all logs (GSI2): each ordered by the
+                   : UUIDv7 log id, so `after=` pages
     idempotency    ENT#{e}#IDEM#{len}:{event_key}#{key} / #IDEM
-    request_key    ENT#{e}#REQ#{surface}#{key} / #REQ   (an Idempotency-Key header)
+                   : a repeated idempotency key finds the first log (written in the log's transaction)
+    request_key    ENT#{e}#REQ#{surface}#{key} / #REQ
+                   : an `Idempotency-Key` header (Parcelvoy events, Endu): claimed with the request's
+                   : fingerprint before anything is written; a replay finds it
     secret         CONFIG / SECRET#{name}
+                   : a signing key (claim tokens, widget tokens), created on first use
     campaign       ENT#{e}#CAMPAIGNS / {pid}#DRAFT, {pid}#LIVE
+                   : a campaign's draft or published definition (one GetItem, cached 5 s per container);
+                   : all of an entity's campaigns (Query)
     participant    ENT#{e}#PRT#{pid}#{identity_id} / #STATE
+                   GSI1 ENT#{e}#IDN#{identity_id}#CAMPAIGNS / {pid}#STATE
+                   : a user's task state in a campaign, versioned (`v`): every change is conditional on
+                   : the version read; an identity's campaigns (GSI1, for merges)
     balance        ENT#{e}#PRT#{pid}#{identity_id} / #BAL
+                   GSI1 ENT#{e}#IDN#{identity_id}#CAMPAIGNS / {pid}#BAL
+                   : `{xp, ref_xp, ugc_xp, total, rev}`; `rev` grows with every change, so the stream's
+                   : projections apply each change once
     completion     ENT#{e}#PRT#{pid}#{identity_id} / DONE#{action_id}#{window}
+                   : once per (user, action, window): conditional put; a user's completions (Query,
+                   : begins_with)
     quest_completion ENT#{e}#PRT#{pid}#{identity_id} / QUEST#{quest_id}
+                   : a quest's bonus, once
     referee        ENT#{e}#PRT#{pid}#{referrer_id} / REFEREE#{referee_id}
+                   : who a user referred, and what each earned them (Query, begins_with)
     ledger_entry   ENT#{e}#CMP#{pid}#TXN#{entry_id} / #TXN
                    GSI1 ENT#{e}#PRT#{pid}#{identity_id}#LEDGER / {at}#{entry_id}
-    event_log      ENT#{e}#PRT#{pid}#{identity_id} / LOG#{log_id}   (sent with env=dev; {pid} a preview's)
-    idempotency    ENT#{e}#CMP#{pid}#IDEM#{len}:{event_key}#{key} / #IDEM   (of a preview's event)
+                   : an entry id is used once (conditional put; the stored fingerprint tells a repeat from
+                   : a conflict); a user's ledger in time order (GSI1)
+    event_log      ENT#{e}#PRT#{pid}#{identity_id} / LOG#{log_id}
+                   : an event sent with `env=dev`, kept in the preview's participant partition (`{pid}` is
+                   : the preview's storage id): the preview's `GET /events`
+    idempotency    ENT#{e}#CMP#{pid}#IDEM#{len}:{event_key}#{key} / #IDEM
+                   : a preview event's idempotency key
     ref_id         ENT#{e}#REFID#{pid}#{ref_id} / #REFID
+                   : whose referral id it is (unique by conditional put)
     referral       ENT#{e}#CMP#{pid}#REFERRAL#{referee_id} / #VALID
+                   : written once, when a referral becomes valid (the `referral` webhook scope)
     invite_code    ENT#{e}#CMP#{pid}#CODE#{code} / #CODE
+                   : `uses` < `max_uses` checked in the assigning transaction; `used_by`, `holders`
     code_use       ENT#{e}#CMP#{pid}#CODEUSE#{identity_id} / #CODEUSE
-    campaign_stats ENT#{e}#CMP#{pid}#STATS / #TOTAL, DAY#{yyyy-mm-dd}
+                   : one code per wallet per campaign
+    campaign_stats ENT#{e}#CMP#{pid}#STATS / #TOTAL
+                   : a campaign's total points and users (one GetItem)
+    campaign_day   ENT#{e}#CMP#{pid}#STATS / DAY#{yyyy-mm-dd}
+                   : users last active that day (one Query of at most 30 items for "active in 30 days")
     stats_projection ENT#{e}#CMP#{pid}#PROJ#{identity_id} / #PROJ
-                   GSI2 ENT#{e}#CMP#{pid}#RANKS / {board_key}#{identity_id}  (while on the leaderboard)
+                   GSI2 ENT#{e}#CMP#{pid}#RANKS / {board_key}#{identity_id}
+                   : the balance revision, total, score and day the statistics and the leaderboard have
+                   : counted (the stream applies a revision once); while the score is above 0, the
+                   : leaderboard in rank order: top N, pages, the users around a user (GSI2 Query, Limit)
     board_node     ENT#{e}#CMP#{pid}#BOARD / N#{prefix}
-    widget_token   WT#{sha256(token)} / #WT  (and ENT#{e}#IDN#{identity_id} / #WIDGET: the identity's token)
+                   : the leaderboard's count tree: a rank is one BatchGetItem of 11 nodes; the root's
+                   : `size` is the board's size
+    widget_token   WT#{sha256(token)} / #WT
+                   : authenticate a widget token (one GetItem); the token itself is derived from the
+                   : entity, the identity and a signing secret, so `GET /token` answers the same one
     mau_marker     MAU#{e}#{month} / ID#{identity_id}
+                   : an identity's first activity in a month (conditional put), then `ADD count 1`
     mau_counter    MAU#{e}#{month} / #COUNT
+                   : the month's count (one GetItem)
     notification   ENT#{e}#NTF#{identity_id} / {notification_id:016d}
-                   GSI1 ENT#{e}#NTF#{identity_id}#UNREAD / {notification_id:016d}  (while unread)
-
-The README's access-pattern table is the reader's version of this one.
+                   GSI1 ENT#{e}#NTF#{identity_id}#UNREAD / {notification_id:016d}
+                   : a person's in-app notifications newest first (Query, backwards); the unread ones
+                   : (GSI1, sparse: only while unread); delivered once by a conditional put; `ttl` at expiry
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """Probe handlers: append what they receive to PROBE_LOG (one JSON line per record) and fail on demand.
 
 Each record says what to do in `mode`: "ok", "fail" (reported in batchItemFailures) or "crash" (the whole
-invocation raises).
+invocation raises). `GET /hold?dir=…` is a request that stays in flight until the test lets it go: it
+writes `dir/started`, then answers once `dir/release` exists.
 """
 
 import json
 import os
+import time
 
 
 def _log(kind, key, mode, batch_size):
@@ -36,3 +38,14 @@ def on_queue(event, context):
         if body["mode"] == "fail":
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
+
+
+def on_http(event, context):
+    folder = event["queryStringParameters"]["dir"]
+    with open(os.path.join(folder, "started"), "w", encoding="utf-8"):
+        pass
+    while not os.path.exists(os.path.join(folder, "release")):
+        if context.get_remaining_time_in_millis() < 1000:
+            return {"statusCode": 504, "body": "never released"}
+        time.sleep(0.05)
+    return {"statusCode": 200, "headers": {"content-type": "text/plain"}, "body": "released"}
