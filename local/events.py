@@ -8,7 +8,12 @@ The seeded values come from the stack's state. The others name something that ha
     ${EVENT_ID}       a new HeyMint event definition
     ${CLAIM_TOKEN}    the claim token of a new identity's association URL
     ${KEY_ID}         a new secret key of the demo entity (the rotate and revoke events spend it)
-    ${ADMIN_USER_ID}  a new platform user, made an ADMIN of the demo entity (the remove event spends it)
+    ${ADMIN_USER_ID}  a new platform user, made an ADMIN of the demo entity (invited, and the invitation
+                      accepted; the remove event spends it), or, for the invitation events, a new user
+    ${ADMIN_USER_TOKEN} that user's token
+    ${INVITATION_ID}  a pending invitation of that new user to the demo entity (accept/decline/withdraw it)
+    ${NOTIFICATION_ID} an in-app notification id no one holds (the demo campaign makes no notifications:
+                      marking it read answers 404; pass a real one with `--set NOTIFICATION_ID=…`)
     ${REF_ID}         the referral id of a claimr user of the demo campaign (`invoke-referrer`)
     ${OAUTH_CODE}     an authorization code for a connect route's OAuth provider (a provider gives
                       real ones: pass one with `--set OAUTH_CODE=…`)
@@ -91,12 +96,26 @@ class Placeholders:
             values["ENTITY_ID"] = self._new_entity()
         elif spent == "user":
             values["USER_ID"], values["USER_TOKEN"] = self._new_user()
+        invitee: dict[str, str] = {}
+
+        def invited(name: str) -> Callable[[], str]:
+            def make() -> str:
+                if not invitee:
+                    invitee.update(self._new_invitation())
+                return invitee[name]
+
+            return make
+
+        invitation_event = bool({"INVITATION_ID", "ADMIN_USER_TOKEN"} & wanted)  # the invitee acts
         makers = {
             "IDENTITY_ID": self._new_identity,
             "EVENT_ID": self._new_event,
             "CLAIM_TOKEN": self._new_claim_token,
             "KEY_ID": self._new_key,
-            "ADMIN_USER_ID": self._new_admin,
+            "ADMIN_USER_ID": invited("ADMIN_USER_ID") if invitation_event else self._new_admin,
+            "ADMIN_USER_TOKEN": invited("ADMIN_USER_TOKEN"),
+            "INVITATION_ID": invited("INVITATION_ID"),
+            "NOTIFICATION_ID": lambda: "1",
             "REF_ID": self._referral_id,
             "OAUTH_CODE": lambda: "local-authorization-code",
         }
@@ -144,11 +163,26 @@ class Placeholders:
         user = self.call("POST", "/api/users", self._operator(), {"email": email, "name": "Sample user"})
         return str(user["data"]["userId"]), str(user["data"]["token"])
 
-    def _new_admin(self) -> str:
-        user_id, _ = self._new_user()
+    def _new_invitation(self) -> dict[str, str]:
+        """A new platform user and a pending invitation of them to the demo entity, as its owner makes one."""
+        email = f"sample-{secrets.token_hex(4)}@questline.local"
+        user = self.call("POST", "/api/users", self._operator(), {"email": email, "name": "Sample admin"})
         admins = f"/api/entities/{self.state['entity_id']}/admins"
-        self.call("POST", admins, self._owner(), {"role": "ADMIN", "userId": user_id, "name": "Sample admin"})
-        return user_id
+        body = {"role": "ADMIN", "email": email, "name": "Sample"}
+        invited = self.call("POST", admins, self._owner(), body)
+        return {
+            "ADMIN_USER_ID": str(user["data"]["userId"]),
+            "ADMIN_USER_TOKEN": str(user["data"]["token"]),
+            "INVITATION_ID": str(invited["data"]["invitationId"]),
+        }
+
+    def _new_admin(self) -> str:
+        """A new platform user who accepted an invitation: an ADMIN of the demo entity."""
+        made = self._new_invitation()
+        accept = f"/api/entities/{self.state['entity_id']}/invitations/{made['INVITATION_ID']}/accept"
+        invitee = {"userid": made["ADMIN_USER_ID"], "token": made["ADMIN_USER_TOKEN"]}
+        self.call("POST", accept, invitee, {})
+        return made["ADMIN_USER_ID"]
 
     def _new_entity(self) -> str:
         body = {"name": f"Sample entity {secrets.token_hex(3)}", "chainSource": "OFF_CHAIN"}
