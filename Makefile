@@ -16,10 +16,22 @@ ARGS ?=
 FRESH ?=
 FUNCTION ?=
 EVENT ?=
+BUILD ?=
+ENV ?= dev
+# python3.13, the Lambda runtime's Python: sam build needs it on PATH, and so does fidelity mode.
+PYTHON313 ?= $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.13; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { command -v "$$p"; break; }; done)
+export PYTHON313
+# The integration tests that run against the built functions (each function, the stream and webhook
+# delivery are reached: the stack fixture fails otherwise).
+FIDELITY_TESTS := tests/integration/test_http_surface.py tests/integration/test_claimr_http.py \
+	tests/integration/test_entities_api.py tests/integration/test_identities_and_ingestion.py \
+	tests/integration/test_webhooks_http.py
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help dev env invoke test test-unit lint typecheck bench docs docs-tables openapi build deploy clean
+.PHONY: help dev env invoke test test-unit lint typecheck bench docs docs-tables openapi build deploy clean \
+	fidelity-build fidelity prove
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -66,8 +78,8 @@ $(SAM_VENV)/.installed: requirements/sam.txt
 
 # --- the local stack -----------------------------------------------------------------------------------
 
-dev: $(VENV)/.stack-installed ## Run the local stack on 127.0.0.1:3000 (PORT=…, BACKEND=moto|dynamodb-local, FRESH=1)
-	$(PY) -m local --backend $(BACKEND) --port $(PORT) $(if $(FRESH),--fresh) $(ARGS)
+dev: $(VENV)/.stack-installed $(if $(BUILD),fidelity-build) ## Run the local stack on 127.0.0.1:3000 (PORT=…, BACKEND=moto|dynamodb-local, FRESH=1; BUILD=1 ENV=dev|prod: the built functions as Lambda runs them)
+	$(PY) -m local --backend $(BACKEND) --port $(PORT) $(if $(FRESH),--fresh) $(if $(BUILD),--built $(ENV)) $(ARGS)
 
 env: ## Print the running local stack's credentials as shell exports: eval "$$(make env)"
 	@$(PYTHON) -m local env
@@ -120,12 +132,25 @@ docs: $(VENV)/.stack-installed $(DOCS_VENV)/.installed ## Build the docs site in
 
 # --- AWS ---------------------------------------------------------------------------------------------------
 
-build: $(SAM_VENV)/.installed ## sam build, then byte-compile the build for python3.13 (faster cold starts)
-	$(SAM) build
-	python3.13 -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build
+build: $(SAM_VENV)/.installed ## sam build (arm64, what deploys), then byte-compile it for python3.13 (faster cold starts)
+	@test -n "$(PYTHON313)" || { echo "sam build needs python3.13 (set PYTHON313=/path/to/python3.13)"; exit 1; }
+	PATH="$(dir $(PYTHON313)):$$PATH" $(SAM) build
+	$(PYTHON313) -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build
 
-deploy: build ## sam deploy --guided (first time), then `sam deploy --config-env dev|prod`
-	$(SAM) deploy --guided
+deploy: build $(VENV)/.installed ## Deploy samconfig.toml's ENV=dev|prod (the first time too: creates the operator key)
+	PYTHONPATH=layers/core $(PY) -m ops.deploy $(ENV) --sam $(SAM)
+
+fidelity-build: $(VENV)/.installed $(SAM_VENV)/.installed ## sam build for this machine (x86_64) and the Lambda runtime's boto3, for fidelity mode
+	@test -n "$(PYTHON313)" || { echo "fidelity mode needs python3.13 (set PYTHON313=/path/to/python3.13)"; exit 1; }
+	$(PY) -m local.fidelity build --sam $(SAM)
+
+fidelity: fidelity-build ## The built functions as Lambda runs them: imports, isolation, then the HTTP tests under dev and prod
+	$(PY) -m pytest tests/fidelity $(ARGS)
+	QUESTLINE_TEST_STACK=built:dev $(PY) -m pytest $(FIDELITY_TESTS) $(ARGS)
+	QUESTLINE_TEST_STACK=built:prod $(PY) -m pytest $(FIDELITY_TESTS) $(ARGS)
+
+prove: build $(VENV)/.installed ## On a real AWS account: deploy a throwaway stack, run the HTTP tests against it, delete it
+	PYTHONPATH=layers/core $(PY) -m ops.prove --sam $(SAM) $(ARGS)
 
 clean: ## Remove virtual environments, build output and local state (the local stack's data included)
 	rm -rf $(VENV) $(DOCS_VENV) $(SAM_VENV) .aws-sam .questline site .pytest_cache .mypy_cache .ruff_cache

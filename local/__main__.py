@@ -1,9 +1,11 @@
 """Questline's local stack.
 
 python -m local [start] [--backend moto|dynamodb-local] [--port 3000] [--fresh | --in-memory]
+    [--built dev|prod]
     Run the whole system on 127.0.0.1 from template.yaml until Ctrl-C. Its data and seeded credentials
     are kept in .questline/data/<backend>/ across restarts (--fresh empties them first; --in-memory keeps
-    nothing).
+    nothing). `--built ENV` runs the functions as Lambda does, from `make fidelity-build`'s output with
+    python3.13 and ENV's parameter values (docs/operate/fidelity.md).
 python -m local env
     Print the running stack's credentials as shell exports: eval "$(python -m local env)".
 python -m local invoke FUNCTION -e events/<file>.json [--backend …]
@@ -70,6 +72,11 @@ def _start(args: argparse.Namespace) -> int:
     from local.stack import LocalStack, StaleData
 
     data_dir = None if args.in_memory else published.DATA_DIR / args.backend
+    built: dict[str, Any] = {}
+    if args.built:
+        from local import fidelity
+
+        built = fidelity.stack_options(args.built)
     stack = LocalStack(
         backend=args.backend,
         host=args.host,
@@ -81,6 +88,7 @@ def _start(args: argparse.Namespace) -> int:
         seed=not args.no_seed,
         data_dir=data_dir,
         fresh=args.fresh,
+        **built,
     )
     stopping = threading.Event()
 
@@ -249,6 +257,11 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--quiet", action="store_true", help="do not print function logs")
         p.add_argument("--template", default=str(Path(__file__).resolve().parent.parent / "template.yaml"))
         p.add_argument("--no-seed", action="store_true", help="create no demo user, entity or keys")
+        p.add_argument(
+            "--built",
+            choices=["dev", "prod"],
+            help="run the sam build output as Lambda does, with this samconfig.toml environment's values",
+        )
     commands.add_parser("env", help="print the running stack's credentials as shell exports")
     receiver = commands.add_parser("receive", help="receive, verify and print webhooks on loopback")
     receiver.add_argument("--port", type=int, default=9999)

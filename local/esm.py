@@ -47,12 +47,32 @@ def _failed_identifiers(outcome: Invocation, report_item_failures: bool) -> list
 
 
 def _as_lambda_record(record: dict[str, Any]) -> dict[str, Any]:
-    """boto3 hands `ApproximateCreationDateTime` back as a datetime; Lambda's event carries epoch seconds."""
+    """A record as boto3 parses GetRecords, turned back into the JSON Lambda's event carries: epoch seconds
+    for `ApproximateCreationDateTime` (boto3 gives a datetime) and base64 text for binary attribute values
+    (boto3 gives bytes)."""
     dynamodb = dict(record.get("dynamodb", {}))
     created = dynamodb.get("ApproximateCreationDateTime")
     if isinstance(created, datetime):
         dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
+    for image in ("Keys", "NewImage", "OldImage"):
+        if image in dynamodb:
+            dynamodb[image] = {name: _as_json_attribute(v) for name, v in dynamodb[image].items()}
     return {**record, "dynamodb": dynamodb}
+
+
+def _as_json_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    if len(value) != 1:
+        return value  # DynamoDB Local's empty map (`{}`) travels as it came
+    ((kind, raw),) = value.items()
+    if kind == "B":
+        return {"B": base64.b64encode(raw).decode()}
+    if kind == "BS":
+        return {"BS": [base64.b64encode(v).decode() for v in raw]}
+    if kind == "M":
+        return {"M": {k: _as_json_attribute(v) for k, v in raw.items()}}
+    if kind == "L":
+        return {"L": [_as_json_attribute(v) for v in raw]}
+    return value
 
 
 def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:

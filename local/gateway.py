@@ -3,8 +3,12 @@
 Routes come from the template's `HttpApi` events. Each request becomes a real v2 event (routeKey,
 rawPath, rawQueryString, cookies, lower-cased comma-joined headers, pathParameters, requestContext,
 base64 bodies for binary media types) and each function result is mapped back as API Gateway maps it
-(a dict without `statusCode` is a 200 JSON body; a function error is `{"message":"Internal Server Error"}`).
-CORS preflights are answered from the template's CorsConfiguration.
+(a dict without `statusCode` is a 200 JSON body). As API Gateway fails, so does it: a body over 10 MB, or
+one whose Lambda event would exceed Lambda's 6 MB, is a 413 before any function runs; every function error
+(it raised, its process died, it ran past its own timeout, it answered over 6 MB) is a 500
+`{"message":"Internal Server Error"}`; only the integration's timeout (the route's `TimeoutInMillis`, at
+most 30 s) is a 503 `{"message":"Service Unavailable"}`, while the function runs on to its own end.
+CORS preflights are answered from the HTTP API's CORS configuration.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import base64
 import contextlib
 import errno
 import json
+import queue
 import re
 import socket
 import threading
@@ -25,10 +30,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from local.runtime import MAX_PAYLOAD_BYTES as LAMBDA_PAYLOAD_BYTES
 from local.runtime import FunctionPool, Invocation
 from local.template import ACCOUNT_ID, HttpRoute
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's own limit
+_JSON = {"content-type": "application/json"}
+TOO_LARGE = (413, b'{"message":"Request Entity Too Large"}')
+UNAVAILABLE = (503, b'{"message":"Service Unavailable"}')
 _TEXT_TYPES = (
     "text/",
     "application/json",
@@ -161,10 +170,8 @@ def build_event(
 
 def map_result(outcome: Invocation) -> tuple[int, dict[str, str], list[str], bytes]:
     """A function's answer as API Gateway (payload 2.0) turns it into an HTTP response."""
-    if not outcome.ok:
-        if outcome.error and outcome.error.get("errorType") == "Sandbox.Timedout":
-            return 503, {"content-type": "application/json"}, [], b'{"message":"Service Unavailable"}'
-        return 500, {"content-type": "application/json"}, [], b'{"message":"Internal Server Error"}'
+    if not outcome.ok:  # Lambda reports a timeout, a crash and an oversized answer as function errors
+        return 500, dict(_JSON), [], b'{"message":"Internal Server Error"}'
     result = outcome.result
     if not isinstance(result, dict) or "statusCode" not in result:
         return 200, {"content-type": "application/json"}, [], json.dumps(result).encode()
@@ -271,6 +278,17 @@ class Gateway:
             self._idle.wait_for(lambda: self._in_flight == 0, timeout=drain_seconds)
 
 
+def _invoke_within(pool: FunctionPool, event: dict[str, Any], seconds: float) -> Invocation | None:
+    """The function's outcome, or None when the integration's timeout passes first (the invocation goes on,
+    as Lambda's does, and its worker returns to the pool when it ends)."""
+    outcomes: queue.Queue[Invocation] = queue.Queue(maxsize=1)
+    threading.Thread(target=lambda: outcomes.put(pool.invoke(event)), daemon=True).start()
+    try:
+        return outcomes.get(timeout=seconds)
+    except queue.Empty:
+        return None
+
+
 def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -342,9 +360,7 @@ def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
                 return
             if body is None:
                 self.close_connection = True
-                self._send(
-                    413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}'
-                )
+                self._send(TOO_LARGE[0], dict(_JSON), TOO_LARGE[1])
                 return
             method = self.command.upper()
             if (
@@ -380,12 +396,22 @@ def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
                 source_ip=self.client_address[0],
                 host=self.headers.get("host", "127.0.0.1"),
             )
-            outcome = compiled.pool.invoke(event)
-            status, headers, cookies, payload = map_result(outcome)
+            if (
+                len(json.dumps(event).encode()) > LAMBDA_PAYLOAD_BYTES
+            ):  # the body was read: keep the connection
+                self._send(TOO_LARGE[0], {**_JSON, **cors_headers}, TOO_LARGE[1])
+                return
+            outcome = _invoke_within(compiled.pool, event, compiled.route.timeout_ms / 1000)
+            if outcome is None:
+                status, headers, cookies, payload = UNAVAILABLE[0], dict(_JSON), [], UNAVAILABLE[1]
+            else:
+                status, headers, cookies, payload = map_result(outcome)
             self._send(status, {**headers, **cors_headers}, payload, cookies)
             if gateway.access_log is not None:
                 elapsed = (time.perf_counter() - started) * 1000
-                cold = f" cold start {outcome.init_ms:.0f} ms" if outcome.init_ms is not None else ""
+                cold = (
+                    f" cold start {outcome.init_ms:.0f} ms" if outcome and outcome.init_ms is not None else ""
+                )
                 gateway.access_log(f"{method} {split.path} -> {status} {elapsed:.1f} ms{cold}")
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle

@@ -2,8 +2,9 @@
 stack's table and queues (what `python -m local invoke` and `make invoke` do).
 
 A function is named by its logical id (`ClaimrUsersFunction`), its short name (`ClaimrUsers`) or the
-prefix its sample events carry (`claimr_users`, `heymint`); without a name, the event's file name says
-which function it is for. Placeholders are filled as `local.events.Placeholders` describes.
+prefix its sample events carry (`claimr_users`, `heymint`); without a name, the function whose route the
+event's `routeKey` names runs it (an HTTP API event), or else the one its file name's prefix says.
+Placeholders are filled as `local.events.Placeholders` describes.
 """
 
 from __future__ import annotations
@@ -25,12 +26,19 @@ def _normalized(name: str) -> str:
 
 
 def find_function(specs: dict[str, FunctionSpec], name: str | None, event: str | Path) -> str:
-    """The logical id `name` means; without a name, the function whose prefix the event's file carries."""
+    """The logical id `name` means; without a name, the function serving the event's route, or else the one
+    whose prefix the event's file carries."""
     if name:
         for logical, spec in specs.items():
             if _normalized(name) in (_normalized(logical), _normalized(spec.short_name)):
                 return logical
         raise LookupError(f"no function {name!r}; the template has {', '.join(sorted(specs))}")
+    route_key = load_event(event).get("routeKey")
+    serving = [
+        logical for logical, spec in specs.items() if any(r.route_key == route_key for r in spec.routes)
+    ]
+    if route_key and len(serving) == 1:
+        return serving[0]
     stem = _normalized(event_path(event).stem)
     matching = [logical for logical, spec in specs.items() if stem.startswith(_normalized(spec.short_name))]
     if not matching:

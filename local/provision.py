@@ -5,6 +5,7 @@ stream, TTL; visibility timeouts, redrive policies), and record their physical n
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from local.template import REGION, Template
@@ -138,11 +139,30 @@ def create_queues(template: Template, sqs: Any, *, visibility_timeout: int | Non
             )
 
 
+def store_secrets(
+    template: Template,
+    ssm: Any,
+    *,
+    operator_key_hash: str | None = None,
+    secrets: Mapping[str, str] | None = None,
+) -> None:
+    """Put the stack's secrets where its functions read them, as an operator does on AWS: under the
+    template's `ParameterPath` in SSM Parameter Store (moto's, locally), the operator key's hash as a String
+    and the others (names relative to the path, such as `oauth/twitter-client-secret`) as SecureStrings."""
+    path = str(template.parameters.get("ParameterPath") or "/questline").rstrip("/")
+    if operator_key_hash is not None:
+        ssm.put_parameter(
+            Name=f"{path}/operator-key-hash", Value=operator_key_hash, Type="String", Overwrite=True
+        )
+    for name, value in (secrets or {}).items():
+        ssm.put_parameter(Name=f"{path}/{name}", Value=value, Type="SecureString", Overwrite=True)
+
+
 def name_functions(template: Template) -> None:
-    for logical in template.of_type("AWS::Serverless::Function"):
+    for logical in template.of_type("AWS::Lambda::Function"):
         template.physical[logical] = {
             "Ref": logical,
             "Arn": f"arn:aws:lambda:{REGION}:123456789012:function:{logical}",
         }
-    for logical in template.of_type("AWS::Serverless::HttpApi"):
+    for logical in template.of_type("AWS::ApiGatewayV2::Api"):
         template.physical[logical] = {"Ref": "local"}

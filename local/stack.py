@@ -26,8 +26,8 @@ from local.backends import DynamoDBLocal, MotoBackend
 from local.esm import QueueMapping, StreamMapping
 from local.gateway import Cors, Gateway, Router
 from local.persistence import DataFolder, MotoSnapshots
-from local.provision import aws_client, create_queues, create_tables, name_functions
-from local.runtime import FunctionPool, worker_environment
+from local.provision import aws_client, create_queues, create_tables, name_functions, store_secrets
+from local.runtime import FunctionPool, Interpreter, worker_environment
 from local.template import ROOT, TEMPLATE, FunctionSpec, Template
 
 STATE_FILE = published.STATE_FILE
@@ -65,6 +65,8 @@ class LocalStack:
         visibility_timeout: int | None = 3,
         max_workers: int = 4,
         parameter_overrides: Mapping[str, str] | None = None,
+        secrets: Mapping[str, str] | None = None,
+        interpreter: Interpreter | None = None,
         seed: bool = True,
         stack_name: str = "questline-local",
         data_dir: Path | None = None,
@@ -82,6 +84,10 @@ class LocalStack:
         self.visibility_timeout = visibility_timeout
         self.max_workers = max_workers
         self.parameter_overrides = dict(parameter_overrides or {})
+        # Stored under the stack's ParameterPath in (moto's) SSM, where the functions read them at run time.
+        self.secrets = dict(secrets or {})
+        # None: the source tree in this Python; local.fidelity's: the sam build output as Lambda runs it.
+        self.interpreter = interpreter
         self.seed = seed
         # Resource names derive from it. moto keeps its state per process: two stacks started in one
         # process (as tests do) need different names.
@@ -122,14 +128,24 @@ class LocalStack:
             else:
                 self._dynamodb_local = DynamoDBLocal()
             dynamodb_url = self._dynamodb_local.url
-        self.endpoints = {"dynamodb": dynamodb_url, "dynamodbstreams": dynamodb_url, "sqs": self._moto.url}
+        self.endpoints = {
+            "dynamodb": dynamodb_url,
+            "dynamodbstreams": dynamodb_url,
+            "sqs": self._moto.url,
+            "ssm": self._moto.url,
+        }
         positions = self._restore()
 
         operator_key = kept["operator_key"] if kept else _operator_key()[0]
         template = Template.load(self.template_path, stack_name=self.stack_name)
-        defaults = {"Stage": "local", "OperatorKeyHash": _hash(operator_key)}
-        template.set_parameters({k: v for k, v in defaults.items() if k in template.parameters})
+        template.set_parameters({k: v for k, v in {"Stage": "local"}.items() if k in template.parameters})
         template.set_parameters(self.parameter_overrides)
+        store_secrets(
+            template,
+            aws_client("ssm", self._moto.url),
+            operator_key_hash=_hash(operator_key),
+            secrets=self.secrets,
+        )
         create_tables(template, aws_client("dynamodb", dynamodb_url), keep_existing=self.data is not None)
         create_queues(template, aws_client("sqs", self._moto.url), visibility_timeout=self.visibility_timeout)
         name_functions(template)
@@ -138,8 +154,10 @@ class LocalStack:
         specs = template.functions()
         router = Router()
         for logical, spec in specs.items():
-            env = worker_environment(spec, template.environment_of(spec), self.endpoints)
-            self.pools[logical] = FunctionPool(spec, env, self._function_log, max_workers=self.max_workers)
+            env = worker_environment(spec, template.environment_of(spec), self.endpoints, self.interpreter)
+            self.pools[logical] = FunctionPool(
+                spec, env, self._function_log, max_workers=self.max_workers, interpreter=self.interpreter
+            )
             for route in spec.routes:
                 router.add(route, self.pools[logical])
         self.gateway = Gateway(
@@ -295,17 +313,16 @@ class LocalStack:
 
     @staticmethod
     def _cors(template: Template) -> Cors | None:
-        for resource in template.of_type("AWS::Serverless::HttpApi").values():
-            config = resource.get("Properties", {}).get("CorsConfiguration")
-            if config:
-                return Cors(
-                    allow_origins=list(config.get("AllowOrigins", [])),
-                    allow_headers=list(config.get("AllowHeaders", [])),
-                    allow_methods=list(config.get("AllowMethods", [])),
-                    max_age=config.get("MaxAge"),
-                    expose_headers=list(config.get("ExposeHeaders", [])),
-                )
-        return None
+        config = template.cors()
+        if not config:
+            return None
+        return Cors(
+            allow_origins=list(config.get("allowOrigins", [])),
+            allow_headers=list(config.get("allowHeaders", [])),
+            allow_methods=list(config.get("allowMethods", [])),
+            max_age=config.get("maxAge"),
+            expose_headers=list(config.get("exposeHeaders", [])),
+        )
 
     def _function_log(self, function: str, line: str) -> None:
         if self.function_logs:

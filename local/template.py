@@ -1,83 +1,64 @@
-"""Read template.yaml as SAM would: CloudFormation tags, parameters, conditions, Globals merged into each
-function, and the intrinsic functions the template uses, resolved against the local resources.
+"""Read template.yaml as `sam deploy` has CloudFormation read it: the SAM transform (aws-sam-translator, the
+library the Serverless transform runs) turns it into plain CloudFormation, and the local stack runs what
+that describes: the `AWS::Lambda::Function`s (Globals merged by the translator), the routes of the HTTP
+API's generated OpenAPI body and their integrations, the `AWS::Lambda::EventSourceMapping`s, the tables
+and queues.
 
-Everything the local stack runs comes from here: which functions exist, their code, handler, timeout,
-memory and environment, their HTTP routes, and their stream and queue event-source mappings.
+What the transform leaves to CloudFormation (parameter values, conditions, `Ref`/`Fn::GetAtt`/`Fn::Sub`/
+`Fn::If` against the resources the local stack provisions) is resolved here, as CloudFormation resolves it
+after the transform. The transform itself runs once per template text (it takes seconds), with the
+parameters' defaults: Questline's template has nothing whose translation depends on a parameter's value.
+
+A template's local code locations (`CodeUri`, `ContentUri`) are handed to the translator as
+`s3://questline-local/<path>`, as `sam` does before it transforms, and mapped back to folders afterwards.
+The same reader serves the source tree and a `sam build` output (`.aws-sam/build/template.yaml`, whose code
+locations are the built folders); a built layer's packages are under `python/`, as Lambda extracts them to
+`/opt/python`.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import json
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
+LOCAL_BUCKET = "questline-local"  # stands in for the S3 bucket `sam deploy` uploads code to
+API_GATEWAY_TIMEOUT_MS = 30_000  # an HTTP API integration's default (and maximum) timeout
 
-
-# --- YAML with CloudFormation short-form tags -----------------------------------------------------
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _tag(name: str) -> Any:
-    def construct(loader: _Loader, node: yaml.Node) -> dict[str, Any]:
-        if isinstance(node, yaml.ScalarNode):
-            value: Any = loader.construct_scalar(node)
-            if name == "Fn::GetAtt":
-                value = str(value).split(".", 1)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        else:
-            value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-        return {name: value}
-
-    return construct
-
-
-for _short in ("Ref", "Condition"):
-    _Loader.add_constructor(f"!{_short}", _tag(_short))
-for _short in (
-    "GetAtt",
-    "Sub",
-    "If",
-    "Equals",
-    "Not",
-    "And",
-    "Or",
-    "Join",
-    "Select",
-    "Split",
-    "FindInMap",
-    "Base64",
-    "ImportValue",
-    "GetAZs",
-):
-    _Loader.add_constructor(f"!{_short}", _tag(f"Fn::{_short}"))
+_PSEUDO = {
+    "AWS::Region": REGION,
+    "AWS::AccountId": ACCOUNT_ID,
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::NoValue": None,
+}
 
 
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    """The template as data: parsed once per version of the file (tests load it thousands of times)."""
+    """The template as written (SAM), CloudFormation's short-form tags read as intrinsic functions by the
+    translator's own YAML reader; parsed once per version of the file (tests load it thousands of times)."""
     stat = path.stat()
     return copy.deepcopy(_parsed(path.resolve(), stat.st_mtime_ns, stat.st_size))
 
 
 @functools.lru_cache(maxsize=8)
 def _parsed(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_Loader)  # noqa: S506 - SafeLoader subclass with CFN tags only
+    from samtranslator.yaml_helper import yaml_parse
+
+    document: dict[str, Any] = yaml_parse(path.read_text(encoding="utf-8"))
+    return document
 
 
 # --- specs ----------------------------------------------------------------------------------------
@@ -87,6 +68,7 @@ def _parsed(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:
 class HttpRoute:
     method: str
     path: str
+    timeout_ms: int = API_GATEWAY_TIMEOUT_MS  # the integration's timeout: API Gateway answers 503 after it
 
     @property
     def route_key(self) -> str:
@@ -126,8 +108,14 @@ class FunctionSpec:
     runtime: str
     timeout: int
     memory: int
-    environment: dict[str, Any]  # unresolved: intrinsic functions left for `Template.resolve`
-    layers: list[Path]
+    environment: dict[str, Any]  # unresolved: intrinsic functions left for `Template.environment_of`
+    layers: list[Path]  # import paths, as Lambda puts each layer's /opt/python on sys.path
+    architectures: list[str] = field(default_factory=lambda: ["x86_64"])
+    log_format: str = "Text"
+    application_log_level: str | None = None
+    system_log_level: str | None = None
+    log_group: str | None = None
+    tracing: str = "PassThrough"
     routes: list[HttpRoute] = field(default_factory=list)
     streams: list[StreamSource] = field(default_factory=list)
     queues: list[QueueSource] = field(default_factory=list)
@@ -137,6 +125,47 @@ class FunctionSpec:
         return re.sub(r"Function$", "", self.logical_id)
 
 
+# --- the transform ----------------------------------------------------------------------------------
+
+_translated: dict[str, dict[str, Any]] = {}
+_translate_lock = threading.Lock()
+
+
+def _local_code_to_s3(document: dict[str, Any]) -> None:
+    places = [((document.get("Globals") or {}).get("Function") or {}, "CodeUri")]
+    for resource in document.get("Resources", {}).values():
+        key = {"AWS::Serverless::Function": "CodeUri", "AWS::Serverless::LayerVersion": "ContentUri"}.get(
+            resource.get("Type", "")
+        )
+        if key:
+            places.append((resource.get("Properties") or {}, key))
+    for props, key in places:
+        if isinstance(props.get(key), str) and not props[key].startswith("s3://"):
+            props[key] = f"s3://{LOCAL_BUCKET}/{props[key]}"
+
+
+def translate(document: dict[str, Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """The SAM template as CloudFormation receives it from the Serverless transform."""
+    sam = copy.deepcopy(document)
+    _local_code_to_s3(sam)
+    fingerprint = hashlib.sha256(
+        json.dumps([sam, dict(parameters)], sort_keys=True, default=str).encode()
+    ).hexdigest()
+    with _translate_lock:
+        if fingerprint not in _translated:
+            import boto3
+            from samtranslator.parser.parser import Parser
+            from samtranslator.translator.translator import Translator
+
+            values = {**_PSEUDO, "AWS::StackName": "questline", "AWS::StackId": "local", **parameters}
+            translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=REGION))
+            # Only inline policies: nothing asks for a managed policy's ARN by name.
+            _translated[fingerprint] = translator.translate(
+                sam, parameter_values=values, get_managed_policy_map=dict
+            )
+        return copy.deepcopy(_translated[fingerprint])
+
+
 # --- the template ---------------------------------------------------------------------------------
 
 
@@ -144,13 +173,15 @@ class Template:
     def __init__(
         self, document: dict[str, Any], *, root: Path = ROOT, stack_name: str = "questline-local"
     ) -> None:
-        self.document = document
+        self.document = document  # as written (SAM)
         self.root = root
         self.stack_name = stack_name
-        self.resources: dict[str, dict[str, Any]] = document.get("Resources", {})
         self.parameters: dict[str, Any] = {
             name: spec.get("Default") for name, spec in document.get("Parameters", {}).items()
         }
+        given = {k: v for k, v in self.parameters.items() if v is not None}
+        self.cloudformation = translate(document, given)  # what CloudFormation creates the stack from
+        self.resources: dict[str, dict[str, Any]] = self.cloudformation.get("Resources", {})
         # Physical ids and attributes of provisioned resources: {logical id: {"Ref": …, "Arn": …}}.
         self.physical: dict[str, dict[str, Any]] = {}
 
@@ -167,10 +198,10 @@ class Template:
     def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
         return {name: r for name, r in self.resources.items() if r.get("Type") == resource_type}
 
-    # intrinsic functions
+    # intrinsic functions, as CloudFormation resolves them
 
     def condition(self, name: str) -> bool:
-        return bool(self.resolve(self.document.get("Conditions", {})[name]))
+        return bool(self.resolve(self.cloudformation.get("Conditions", {})[name]))
 
     def resolve(self, value: Any) -> Any:  # noqa: PLR0911, PLR0912 - one branch per intrinsic
         if isinstance(value, list):
@@ -212,19 +243,11 @@ class Template:
             return str(self.resolve(text)).split(separator)
         return {key: self.resolve(arg)}
 
-    def _pseudo(self, name: str) -> str | None:
-        return {
-            "AWS::Region": REGION,
-            "AWS::AccountId": ACCOUNT_ID,
-            "AWS::StackName": self.stack_name,
-            "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com",
-            "AWS::NoValue": None,
-        }.get(name)
-
     def _ref(self, name: str) -> Any:
+        if name == "AWS::StackName":
+            return self.stack_name
         if name.startswith("AWS::"):
-            return self._pseudo(name)
+            return _PSEUDO.get(name)
         if name in self.parameters:
             return self.parameters[name]
         return self._attribute(name, "Ref")
@@ -234,7 +257,7 @@ class Template:
             raise KeyError(f"template has no resource {logical}")
         attributes = self.physical.get(logical, {})
         if attribute not in attributes:
-            # Resources the local stack does not provision (log groups, the API itself) get stable fakes.
+            # Resources the local stack does not provision (log groups, roles) get stable stand-ins.
             return f"arn:aws:local:{REGION}:{ACCOUNT_ID}:{logical}/{attribute}"
         return attributes[attribute]
 
@@ -255,24 +278,30 @@ class Template:
     # functions
 
     def functions(self) -> dict[str, FunctionSpec]:
-        globals_ = self.document.get("Globals", {}).get("Function", {})
         specs: dict[str, FunctionSpec] = {}
-        for logical, resource in self.of_type("AWS::Serverless::Function").items():
-            props = _merge_globals(globals_, resource.get("Properties", {}))
-            layers = [self._layer_dir(layer) for layer in props.get("Layers", [])]
-            spec = FunctionSpec(
+        for logical, resource in self.of_type("AWS::Lambda::Function").items():
+            props = resource.get("Properties", {})
+            logging_config = self.resolve(props.get("LoggingConfig") or {})
+            specs[logical] = FunctionSpec(
                 logical_id=logical,
-                code_dir=(self.root / props["CodeUri"]).resolve(),
+                code_dir=self._code_dir(props["Code"]),
                 handler=props["Handler"],
-                runtime=props.get("Runtime", "python3.13"),
-                timeout=int(props.get("Timeout", 3)),
-                memory=int(props.get("MemorySize", 128)),
-                environment=dict(props.get("Environment", {}).get("Variables", {})),
-                layers=[layer for layer in layers if layer is not None],
+                runtime=str(self.resolve(props.get("Runtime", "python3.13"))),
+                timeout=int(self.resolve(props.get("Timeout", 3))),
+                memory=int(self.resolve(props.get("MemorySize", 128))),
+                environment=dict((props.get("Environment") or {}).get("Variables", {})),
+                layers=[path for layer in props.get("Layers", []) for path in self._layer_paths(layer)],
+                architectures=list(self.resolve(props.get("Architectures", ["x86_64"]))),
+                log_format=str(logging_config.get("LogFormat", "Text")),
+                application_log_level=logging_config.get("ApplicationLogLevel"),
+                system_log_level=logging_config.get("SystemLogLevel"),
+                log_group=logging_config.get("LogGroup"),
+                tracing=str(self.resolve((props.get("TracingConfig") or {}).get("Mode", "PassThrough"))),
             )
-            for name, event in props.get("Events", {}).items():
-                self._add_event(spec, name, event)
-            specs[logical] = spec
+        for route, function in self._routes():
+            specs[function].routes.append(route)
+        for logical, mapping in self.of_type("AWS::Lambda::EventSourceMapping").items():
+            self._add_mapping(specs, logical, mapping.get("Properties", {}))
         return specs
 
     def environment_of(self, spec: FunctionSpec) -> dict[str, str]:
@@ -284,77 +313,110 @@ class Template:
             resolved[key] = str(value).lower() if isinstance(value, bool) else str(value)
         return resolved
 
-    def _layer_dir(self, layer: Any) -> Path | None:
-        if isinstance(layer, dict) and "Ref" in layer and layer["Ref"] in self.resources:
-            content = self.resources[layer["Ref"]]["Properties"]["ContentUri"]
-            return (self.root / content).resolve()
-        return None  # a layer from outside the template (an ARN) has nothing to run locally
-
-    def _add_event(self, spec: FunctionSpec, name: str, event: dict[str, Any]) -> None:
-        kind = event.get("Type")
-        props = event.get("Properties", {})
-        if kind == "HttpApi":
-            spec.routes.append(
-                HttpRoute(method=str(props.get("Method", "ANY")).upper(), path=props.get("Path", "$default"))
+    def cors(self) -> dict[str, Any] | None:
+        """The HTTP API's CORS configuration as the translator wrote it into the API's body."""
+        for api in self.of_type("AWS::ApiGatewayV2::Api").values():
+            props = api.get("Properties", {})
+            found = (props.get("Body") or {}).get("x-amazon-apigateway-cors") or props.get(
+                "CorsConfiguration"
             )
-        elif kind == "DynamoDB":
-            destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
-            spec.streams.append(
+            if found:
+                return dict(self.resolve(found))
+        return None
+
+    def _local_path(self, bucket: Any, key: Any) -> Path:
+        if bucket != LOCAL_BUCKET:
+            raise ValueError(f"code at s3://{bucket}/{key} is not in this folder: nothing to run locally")
+        return (self.root / str(key)).resolve()
+
+    def _code_dir(self, code: Mapping[str, Any]) -> Path:
+        return self._local_path(code.get("S3Bucket"), code.get("S3Key"))
+
+    def _layer_paths(self, layer: Any) -> list[Path]:
+        target = layer.get("Ref") if isinstance(layer, dict) else None
+        resource = self.resources.get(str(target)) if target else None
+        if resource is None or resource.get("Type") != "AWS::Lambda::LayerVersion":
+            return []  # a layer from outside the template (an ARN) has nothing to run locally
+        content = resource["Properties"]["Content"]
+        folder = self._local_path(content.get("S3Bucket"), content.get("S3Key"))
+        built = folder / "python"
+        if not built.is_dir():
+            return [folder]  # the source tree: the package sits at the folder's top
+        return [built, *sorted(built.glob("lib/python3*/site-packages"))]
+
+    def _routes(self) -> list[tuple[HttpRoute, str]]:
+        found: list[tuple[HttpRoute, str]] = []
+        for api in self.of_type("AWS::ApiGatewayV2::Api").values():
+            body = (api.get("Properties") or {}).get("Body") or {}
+            for path, operations in body.get("paths", {}).items():
+                for method, operation in operations.items():
+                    integration = (operation or {}).get("x-amazon-apigateway-integration")
+                    if not integration:
+                        continue
+                    verb = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
+                    timeout = int(integration.get("timeoutInMillis", API_GATEWAY_TIMEOUT_MS))
+                    found.append((HttpRoute(verb, path, timeout), _integrated_function(integration)))
+        return found
+
+    def _add_mapping(self, specs: dict[str, FunctionSpec], logical: str, props: Mapping[str, Any]) -> None:
+        function = _logical_of(props["FunctionName"])
+        source, attribute = _target_of(props["EventSourceArn"])
+        name = logical.removeprefix(function) or logical
+        filters = [json.loads(f["Pattern"]) for f in (props.get("FilterCriteria") or {}).get("Filters", [])]
+        report = "ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])
+        if attribute == "StreamArn":
+            destination = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+            specs[function].streams.append(
                 StreamSource(
                     name=name,
-                    table=_logical_of(props["Stream"]),
+                    table=source,
                     batch_size=int(props.get("BatchSize", 100)),
                     batching_window=float(props.get("MaximumBatchingWindowInSeconds", 0)),
                     starting_position=props.get("StartingPosition", "LATEST"),
                     maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
                     bisect_on_error=bool(props.get("BisectBatchOnFunctionError", False)),
-                    report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
-                    filters=_filters(props),
-                    on_failure_queue=_logical_of(destination) if destination else None,
+                    report_item_failures=report,
+                    filters=filters,
+                    on_failure_queue=_target_of(destination)[0] if destination else None,
                 )
             )
-        elif kind == "SQS":
-            spec.queues.append(
+        else:
+            specs[function].queues.append(
                 QueueSource(
                     name=name,
-                    queue=_logical_of(props["Queue"]),
+                    queue=source,
                     batch_size=int(props.get("BatchSize", 10)),
                     batching_window=float(props.get("MaximumBatchingWindowInSeconds", 0)),
-                    report_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
-                    filters=_filters(props),
-                    maximum_concurrency=props.get("ScalingConfig", {}).get("MaximumConcurrency"),
+                    report_item_failures=report,
+                    filters=filters,
+                    maximum_concurrency=(props.get("ScalingConfig") or {}).get("MaximumConcurrency"),
                 )
             )
 
 
-def _merge_globals(globals_: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
-    """SAM's rule: maps merge (the function wins), lists add up (globals first), scalars are replaced."""
-    merged: dict[str, Any] = copy.deepcopy(dict(globals_))
-    for key, value in props.items():
-        current = merged.get(key)
-        if isinstance(current, dict) and isinstance(value, dict) and not _is_intrinsic(value):
-            merged[key] = _merge_globals(current, value)
-        elif isinstance(current, list) and isinstance(value, list):
-            merged[key] = current + value
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def _is_intrinsic(value: Mapping[str, Any]) -> bool:
-    return len(value) == 1 and next(iter(value)).startswith(("Fn::", "Ref", "Condition"))
+def _integrated_function(integration: Mapping[str, Any]) -> str:
+    """The function an `aws_proxy` integration's URI names: `…/functions/${Name.Arn}/invocations`."""
+    uri = integration.get("uri")
+    text = uri.get("Fn::Sub") if isinstance(uri, dict) else uri
+    if isinstance(text, list):
+        text = text[0]
+    found = re.search(r"/functions/\$\{(\w+)\.Arn\}/invocations", str(text))
+    if not found:
+        raise ValueError(f"cannot tell which function the integration {uri!r} invokes")
+    return found.group(1)
 
 
 def _logical_of(reference: Any) -> str:
-    """The logical id inside `!GetAtt X.Arn`, `!GetAtt X.StreamArn` or `!Ref X`."""
+    return _target_of(reference)[0]
+
+
+def _target_of(reference: Any) -> tuple[str, str]:
+    """(logical id, attribute) named by `!GetAtt X.Arn`, `!GetAtt X.StreamArn` or `!Ref X`."""
     if isinstance(reference, dict):
         if "Fn::GetAtt" in reference:
             target = reference["Fn::GetAtt"]
-            return str(target[0] if isinstance(target, list) else str(target).split(".")[0])
+            logical, attribute = target if isinstance(target, list) else str(target).split(".", 1)
+            return str(logical), str(attribute)
         if "Ref" in reference:
-            return str(reference["Ref"])
+            return str(reference["Ref"]), "Ref"
     raise ValueError(f"cannot tell which resource {reference!r} names")
-
-
-def _filters(props: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])]

@@ -1,11 +1,13 @@
 """One function's execution environment: a child process that imports the handler once (its cold start)
 and then serves invocations, one at a time, as a Lambda container does.
 
-Run as a script (`python local/worker.py CODE_DIR HANDLER [LAYER_DIR…]`): its import path holds only the
-function's code and its layers, as in Lambda, never the local stack itself. Protocol, one JSON document
-per line: the parent writes `{"event": …, "context": {…}}` to stdin; the worker answers on the original
-stdout `{"ok": true, "result": …}` or `{"ok": false, "error": {…}}`. Everything the function prints or
-logs goes to stderr, which the local stack shows as the function's log.
+Run as a script (`python local/worker.py [--runtime-path=DIR…] CODE_DIR HANDLER [LAYER_DIR…]`): its import
+path holds the function's code and its layers, then the interpreter's own library, then the runtime
+folders (where the Lambda runtime keeps its boto3), in Lambda's order; never the local stack itself.
+
+Protocol, one JSON document per line: the parent writes `{"event": …, "context": {…}}` to stdin; the
+worker answers on the original stdout `{"ok": true, "result": …}` or `{"ok": false, "error": {…}}`.
+Everything the function prints or logs goes to stderr, which the local stack shows as the function's log.
 """
 
 from __future__ import annotations
@@ -46,12 +48,14 @@ def _error(error: BaseException, error_type: str | None = None) -> dict[str, Any
 
 
 def main() -> int:
-    code_dir, handler_path, *layers = sys.argv[1:]
+    options = [a for a in sys.argv[1:] if a.startswith("--runtime-path=")]
+    code_dir, handler_path, *layers = [a for a in sys.argv[1:] if a not in options]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the stack stops its workers itself, after in-flight work
     protocol = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)  # the function's prints and logs go to stderr
     sys.path[:0] = [code_dir, *layers]
     sys.path = [p for p in sys.path if os.path.abspath(p) != os.path.dirname(os.path.abspath(__file__))]
+    sys.path += [option.partition("=")[2] for option in options]
     os.chdir(code_dir)
 
     module_name, _, function_name = handler_path.rpartition(".")
@@ -71,6 +75,9 @@ def main() -> int:
         if init_error is not None or handler is None:
             reply: dict[str, Any] = {"ok": False, "error": init_error}
         else:
+            trace = request["context"].get("trace_id")
+            if trace:  # what Lambda's runtime client sets for each traced invocation
+                os.environ["_X_AMZN_TRACE_ID"] = trace
             try:
                 result = handler(request["event"], LambdaContext(request["context"]))
                 reply = {"ok": True, "result": result}

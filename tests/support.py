@@ -14,6 +14,16 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
+def logging_stack(**options: Any) -> Any:
+    """A local stack on free ports whose log lines are kept in its `logs` (a failing test shows them)."""
+    from local.stack import LocalStack
+
+    logs: list[str] = []
+    stack = LocalStack(port=0, state_file=None, log=logs.append, visibility_timeout=1, **options)
+    stack.logs = logs  # type: ignore[attr-defined]
+    return stack
+
+
 class Receiver:
     """A webhook receiver on loopback that answers the status codes it is told to, then 200. `port`
     brings a receiver back up where a stopped one was."""
@@ -139,18 +149,19 @@ class FakeOAuthProvider:
         return f"http://127.0.0.1:{self.server.server_port}"
 
     def parameters(self) -> dict[str, str]:
-        """Template parameter overrides that point the entities function at this provider."""
+        """Template parameter overrides that point the social function at this provider."""
         return {
             "TwitterOAuthBaseUrl": f"{self.url}/twitter",
             "TwitterClientId": self.CLIENTS["twitter"][0],
-            "TwitterClientSecret": self.CLIENTS["twitter"][1],
             "DiscordOAuthBaseUrl": f"{self.url}/discord",
             "DiscordClientId": self.CLIENTS["discord"][0],
-            "DiscordClientSecret": self.CLIENTS["discord"][1],
             "SlackOAuthBaseUrl": f"{self.url}/slack",
             "SlackClientId": self.CLIENTS["slack"][0],
-            "SlackClientSecret": self.CLIENTS["slack"][1],
         }
+
+    def secrets(self) -> dict[str, str]:
+        """The client secrets, by their names under the stack's parameter path (SecureStrings there)."""
+        return {f"oauth/{provider}-client-secret": secret for provider, (_, secret) in self.CLIENTS.items()}
 
     def token(self, name: str) -> str:
         with self._lock:

@@ -3,7 +3,9 @@
 
 Only the item types in the template's FilterCriteria invoke this function. Failures are reported per
 record (partial batch response); the event source mapping retries, bisects and finally sends the batch's
-description to the on-failure queue. Each batch logs what it cost in DynamoDB round trips and units.
+description to the on-failure queue. Every record that fails is logged with its cause and its keys (never
+its image, which can hold tokens and personal data). Each batch logs what it cost in DynamoDB round trips
+and units.
 """
 
 from __future__ import annotations
@@ -17,14 +19,20 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from questline.observability import instrument, logger
 from questline.storage import capacity
-from questline.stream import project_record
+from questline.stream import describe_record, project_record
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+# A batch whose every record failed is answered like any other, record by record: raising instead would
+# make it a function error (bisected differently, counted by the errors alarm) for one poisoned record.
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 _completions = [0]
 
 
 def record_handler(record: DynamoDBRecord) -> None:
-    _completions[0] += project_record(record.raw_event)
+    try:
+        _completions[0] += project_record(record.raw_event)
+    except Exception as error:
+        logger.exception("stream record failed", extra=describe_record(record.raw_event, error))
+        raise
 
 
 def handle(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:

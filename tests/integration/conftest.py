@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -42,8 +43,30 @@ def oauth_provider() -> Iterator[FakeOAuthProvider]:
     provider.stop()
 
 
+# Which stack the tests talk to (docs/operate/fidelity.md):
+#   source (default)  the local stack running the source tree in this Python
+#   built:dev         the local stack running the `sam build` output as Lambda does (make fidelity-build),
+#   built:prod        with dev's or prod's parameter values from samconfig.toml
+#   deployed          a stack on AWS, from ops.deploy's outputs (QUESTLINE_STACK_OUTPUTS) and its operator key
+#                     (QUESTLINE_OPERATOR_KEY)
+TARGET = os.environ.get("QUESTLINE_TEST_STACK", "source")
+
+
 @pytest.fixture(scope="package")
 def stack(oauth_provider: FakeOAuthProvider) -> Iterator[LocalStack]:
+    mode, _, environment = TARGET.partition(":")
+    if mode == "deployed":
+        from tests.integration.deployed import DeployedStack
+
+        yield DeployedStack.from_environment()  # type: ignore[misc]
+        return
+    options: dict[str, Any] = {}
+    if mode == "built":
+        from local import fidelity
+
+        options = fidelity.stack_options(environment)
+    elif mode != "source":
+        raise ValueError(f"QUESTLINE_TEST_STACK={TARGET!r}: source, built:dev, built:prod or deployed")
     logs: list[str] = []
     local = LocalStack(
         port=0,
@@ -51,12 +74,21 @@ def stack(oauth_provider: FakeOAuthProvider) -> Iterator[LocalStack]:
         log=logs.append,
         visibility_timeout=1,
         # Five webhook attempts (the local stage waits 1, 2, 4, 4 s between them) keep the DLQ tests short.
-        parameter_overrides={**oauth_provider.parameters(), "WebhookMaxAttempts": "5"},
+        parameter_overrides={
+            **options.pop("parameter_overrides", {}),
+            **oauth_provider.parameters(),
+            "WebhookMaxAttempts": "5",
+        },
+        secrets=oauth_provider.secrets(),
+        **options,
     )
     local.logs = logs  # type: ignore[attr-defined]
     local.start()
     yield local
+    never_ran = [name for name, pool in local.pools.items() if not pool.cold_starts]
     local.stop()
+    if mode == "built":  # the fidelity subset must reach every function (.ci/run chooses it)
+        assert never_ran == [], f"functions the tests never invoked in {TARGET}: {never_ran}"
 
 
 @pytest.fixture(scope="package")
@@ -85,6 +117,8 @@ def new_tenant(stack: LocalStack, name: str) -> dict[str, Any]:
     )
     as_user = {"userid": user["userId"], "token": user["token"]}
     entity = call("POST", "/api/entities", as_user, {"name": name, "chainSource": "OFF_CHAIN"})
+    if not entity["isEnabled"]:  # a deployed stage waits for the operator (the local one enables at once)
+        call("POST", f"/api/entities/{entity['entityId']}/enable", operator, {})
     keys = f"/api/entities/{entity['entityId']}/keys"
     return {
         "user_id": user["userId"],

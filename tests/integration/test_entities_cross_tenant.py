@@ -16,6 +16,8 @@ from tests.integration.conftest import Api
 from tests.integration.entity_world import Tenant, new_tenant
 from tests.integration.isolation import entity_route_requests, shown_secrets, tenant_items
 
+ENTITY_API_FUNCTIONS = ("EntitiesFunction", "EntityMembersFunction", "EntitySocialFunction")
+
 PUBLIC_ROUTES = {"GET /api/entities/{entityId}/theme"}
 # Routes that do not name an entity: B may use them (2xx), but nothing of A may come back.
 UNTARGETED_ROUTES = {"GET /api/entities"}
@@ -41,7 +43,8 @@ def tenants(api: Api) -> tuple[Tenant, Tenant]:
 
 
 def test_the_sweep_covers_every_entities_route(tenants: tuple[Tenant, Tenant]) -> None:
-    template_routes = {r.route_key for r in Template.load().functions()["EntitiesFunction"].routes}
+    specs = Template.load().functions()
+    template_routes = {r.route_key for function in ENTITY_API_FUNCTIONS for r in specs[function].routes}
 
     assert set(entity_route_requests(tenants[0])) == template_routes
 

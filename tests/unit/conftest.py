@@ -15,7 +15,7 @@ from moto import mock_aws
 from local import moto_fixes
 from local.events import load_event
 from local.inprocess import handler_of
-from local.provision import create_queues, create_tables, name_functions
+from local.provision import create_queues, create_tables, name_functions, store_secrets
 from local.template import REGION, Template
 from questline.caches import reset_all
 from questline.ids import new_secret, secret_hash
@@ -68,6 +68,11 @@ class Aws:
         assert self.monkeypatch is not None
         for key, value in self.function_env(logical).items():
             self.monkeypatch.setenv(key, value)
+        reset_all()
+
+    def store_secrets(self, secrets: dict[str, str]) -> None:
+        """Client secrets and the like, where the functions read them (under the stack's parameter path)."""
+        store_secrets(self.template, boto3.client("ssm", region_name=REGION), secrets=secrets)
         reset_all()
 
     def table_items(self) -> list[dict[str, Any]]:
@@ -149,12 +154,15 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     moto_fixes.apply()  # atomic, check-first transactions, as the local stack's moto server has them
     with mock_aws():
         template = Template.load(stack_name="questline-test")
-        template.set_parameters({"Stage": "local", "OperatorKeyHash": secret_hash(operator_key)})
+        template.set_parameters({"Stage": "local"})
         create_tables(template, boto3.client("dynamodb", region_name=REGION))
         create_queues(template, boto3.client("sqs", region_name=REGION))
         name_functions(template)
+        store_secrets(
+            template, boto3.client("ssm", region_name=REGION), operator_key_hash=secret_hash(operator_key)
+        )
         monkeypatch.setenv("TABLE_NAME", str(template.physical["Table"]["Ref"]))
-        monkeypatch.setenv("OPERATOR_KEY_HASH", secret_hash(operator_key))
+        monkeypatch.setenv("PARAMETER_PATH", str(template.parameters["ParameterPath"]))
         reset_all()
         yield Aws(
             template=template,

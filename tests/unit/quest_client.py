@@ -12,7 +12,9 @@ import boto3
 from local.gateway import Router, build_event
 from tests.unit.conftest import Aws
 
-FUNCTION = "EntitiesFunction"
+# The Entity API's functions: the entities function, the members function (users, admins, invitations) and
+# the social function (social connections).
+FUNCTIONS = ("EntitiesFunction", "EntityMembersFunction", "EntitySocialFunction")
 
 
 class Reply(NamedTuple):
@@ -44,8 +46,10 @@ class Quest:
     def __init__(self, aws: Aws) -> None:
         self.aws = aws
         self.router = Router()
-        for route in aws.template.functions()[FUNCTION].routes:
-            self.router.add(route, None)  # type: ignore[arg-type]
+        specs = aws.template.functions()
+        for function in FUNCTIONS:
+            for route in specs[function].routes:
+                self.router.add(route, function)  # type: ignore[arg-type]
         self._emails = 0
 
     @property
@@ -82,7 +86,7 @@ class Quest:
             source_ip="127.0.0.1",
             host="localhost",
         )
-        response = self.aws.invoke(FUNCTION, event)
+        response = self.aws.invoke(str(compiled.pool), event)
         text = response.get("body") or ""
         return Reply(response["statusCode"], json.loads(text) if text else None, text, response["headers"])
 

@@ -31,7 +31,9 @@ EXPOSED = {"apigw-requestid", CAPACITY_HEADER}
 
 
 def _cors() -> dict[str, object]:
-    (api,) = Template.load().of_type("AWS::Serverless::HttpApi").values()
+    (api,) = (
+        r for r in Template.load().document["Resources"].values() if r["Type"] == "AWS::Serverless::HttpApi"
+    )
     return dict(api["Properties"]["CorsConfiguration"])
 
 

@@ -17,6 +17,7 @@ from tests.unit.quest_client import Quest, User, table_items
 def provider(aws: Aws) -> Iterator[FakeOAuthProvider]:
     fake = FakeOAuthProvider()
     aws.template.set_parameters(fake.parameters())
+    aws.store_secrets(fake.secrets())
     yield fake
     fake.stop()
 

@@ -36,3 +36,27 @@ def test_operator_key_command_prints_a_key_and_its_hash(capsys) -> None:  # type
 
     assert printed["operator_key"].startswith("op_")
     assert printed["operator_key_hash"] == secret_hash(printed["operator_key"])
+
+
+def test_operator_key_command_stores_the_hash_where_the_stack_reads_it(aws, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`--store` writes `{path}/operator-key-hash`; the functions authenticate the new key from it at once,
+    and a second `--store` keeps the first hash unless `--replace` rotates it."""
+    import boto3
+
+    from questline.caches import reset_all
+    from questline.secret_store import operator_key_hash
+
+    path = "/questline-cli-test"
+    assert main(["operator-key", "--store", path]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(["operator-key", "--store", path]) == 1
+    capsys.readouterr()
+    assert main(["operator-key", "--store", path, "--replace"]) == 0
+    second = json.loads(capsys.readouterr().out)
+
+    stored = boto3.client("ssm").get_parameter(Name=f"{path}/operator-key-hash")["Parameter"]["Value"]
+    assert stored == second["operator_key_hash"] != first["operator_key_hash"]
+    aws.monkeypatch.setenv("PARAMETER_PATH", path)
+    reset_all()
+
+    assert operator_key_hash() == second["operator_key_hash"]

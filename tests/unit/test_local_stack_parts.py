@@ -10,13 +10,14 @@ import pytest
 from local.esm import _failed_identifiers
 from local.filters import matches, matches_any, sqs_view
 from local.gateway import Router, build_event, map_result
+from local.invoke import find_function
 from local.runtime import Invocation
 from local.template import HttpRoute, Template, load_template
 
 
 def test_template_tags_and_intrinsics_resolve() -> None:
     template = Template.load()
-    template.set_parameters({"Stage": "local", "OperatorKeyHash": "0" * 64})
+    template.set_parameters({"Stage": "local"})
     template.physical["Table"] = {"Ref": "the-table", "Arn": "arn:table", "StreamArn": "arn:stream"}
     template.physical["WebhookQueue"] = {"Ref": "http://q", "QueueUrl": "http://q", "Arn": "arn:q"}
 
@@ -32,7 +33,7 @@ def test_template_tags_and_intrinsics_resolve() -> None:
 
 def test_functions_get_globals_merged_as_sam_does() -> None:
     template = Template.load()
-    template.set_parameters({"Stage": "local", "OperatorKeyHash": "0" * 64})
+    template.set_parameters({"Stage": "local"})
     template.physical["Table"] = {"Ref": "t", "Arn": "a", "StreamArn": "s"}
     template.physical["WebhookQueue"] = {"Ref": "q", "QueueUrl": "q", "Arn": "a"}
     specs = template.functions()
@@ -142,7 +143,7 @@ def test_events_are_api_gateway_v2_shaped() -> None:
 def test_results_map_back_as_api_gateway_does() -> None:
     assert map_result(Invocation(ok=True, result={"a": 1}))[0::3] == (200, b'{"a": 1}')
     assert map_result(Invocation(ok=False, error={"errorType": "X"}))[0] == 500
-    assert map_result(Invocation(ok=False, error={"errorType": "Sandbox.Timedout"}))[0] == 503
+    assert map_result(Invocation(ok=False, error={"errorType": "Sandbox.Timedout"}))[0] == 500
     status, headers, cookies, body = map_result(
         Invocation(
             ok=True,
@@ -182,3 +183,20 @@ def test_raw_template_has_cloudformation_tags_as_intrinsics() -> None:
         "Fn::GetAtt": ["Table", "Arn"]
     }
     assert json.dumps(raw)  # every tag became plain data
+
+
+@pytest.mark.parametrize(
+    ("event", "function"),
+    [
+        ("entities_get", "EntitiesFunction"),
+        ("entities_add_admin", "EntityMembersFunction"),
+        ("entities_accept_invitation", "EntityMembersFunction"),
+        ("entities_twitter_connect", "EntitySocialFunction"),
+        ("claimr_users_balance", "ClaimrUsersFunction"),
+        ("stream_ledger_entry", "StreamFunction"),
+    ],
+)
+def test_invoke_without_a_function_runs_the_event_on_the_function_serving_its_route(
+    event: str, function: str
+) -> None:
+    assert find_function(Template.load().functions(), None, event) == function

@@ -8,12 +8,14 @@ def reset_all() -> None:
     from questline.auth import reset_cache
     from questline.aws import reset_clients
     from questline.events.definitions import forget_definitions
+    from questline.secret_store import forget as forget_secrets
     from questline.settings import reset_settings
     from questline.signing import forget_keys
     from questline.storage import capacity, reset_table
     from questline.tenancy.mau import forget_memo
 
     reset_settings()
+    forget_secrets()
     reset_clients()
     reset_table()
     reset_cache()

@@ -24,35 +24,28 @@ def _int(name: str, default: int) -> int:
 
 
 class OAuthClient(NamedTuple):
-    """One OAuth provider as this deployment reaches it (tests point `base_url` at a local fake)."""
+    """One OAuth provider as this deployment reaches it (tests point `base_url` at a local fake). Its client
+    secret is not a setting: it is read when needed from the parameter store (`questline.secret_store`)."""
 
     base_url: str
     client_id: str
-    client_secret: str
 
     @property
     def configured(self) -> bool:
         return bool(self.base_url and self.client_id)
-
-    def __repr__(self) -> str:  # the secret never reaches a log line through a repr
-        secret = "set" if self.client_secret else "unset"
-        return (
-            f"OAuthClient(base_url={self.base_url!r}, client_id={self.client_id!r}, client_secret=<{secret}>)"
-        )
 
 
 def _oauth(prefix: str, default_base_url: str) -> OAuthClient:
     return OAuthClient(
         base_url=(os.environ.get(f"{prefix}_OAUTH_BASE_URL") or default_base_url).rstrip("/"),
         client_id=os.environ.get(f"{prefix}_CLIENT_ID", "").strip(),
-        client_secret=os.environ.get(f"{prefix}_CLIENT_SECRET", "").strip(),
     )
 
 
 class Settings(NamedTuple):
     stage: str
     table_name: str
-    operator_key_hash: str
+    parameter_path: str  # where the secrets live in SSM Parameter Store (`questline.secret_store`)
     webhook_queue_url: str
     max_body_bytes: int
     auth_cache_seconds: int
@@ -81,7 +74,7 @@ def get_settings() -> Settings:
     return Settings(
         stage=os.environ.get("STAGE", "local"),
         table_name=os.environ.get("TABLE_NAME", "questline"),
-        operator_key_hash=os.environ.get("OPERATOR_KEY_HASH", "").strip().lower(),
+        parameter_path=os.environ.get("PARAMETER_PATH", "/questline"),
         webhook_queue_url=os.environ.get("WEBHOOK_QUEUE_URL", ""),
         max_body_bytes=_int("MAX_BODY_BYTES", 256 * 1024),
         auth_cache_seconds=_int("AUTH_CACHE_SECONDS", 30),

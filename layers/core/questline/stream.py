@@ -28,6 +28,28 @@ def _image(record: dict[str, Any], which: str) -> dict[str, Any] | None:
     return from_item(image) if image else None
 
 
+def describe_record(record: dict[str, Any], error: BaseException) -> dict[str, Any]:
+    """What a log line may say about a record that failed: where it is in the stream, its keys, its item
+    type and the cause. Never the images, which can hold tokens and personal data."""
+    change = record.get("dynamodb", {})
+    raw_keys = change.get("Keys") or {}
+    try:
+        keys: Any = from_item(raw_keys)
+    except (TypeError, ValueError):
+        keys = raw_keys
+    image = change.get("NewImage") or change.get("OldImage") or {}
+    item_type = (image.get("type") or {}).get("S")
+    return {
+        "event_id": record.get("eventID"),
+        "event_name": record.get("eventName"),
+        "sequence_number": change.get("SequenceNumber"),
+        "keys": keys,
+        "item_type": item_type,
+        "error": type(error).__name__,
+        "reason": str(error)[:300],
+    }
+
+
 def project_record(record: dict[str, Any]) -> int:
     """Apply one record; returns the task completions it earned (for the batch's log line)."""
     event = record.get("eventName")

@@ -28,6 +28,7 @@ from questline.auth.policy import AuthPolicy
 from questline.auth.principal import PREFIXES, CredentialKind, Principal
 from questline.errors import Unauthorized, UnknownCredential
 from questline.ids import secret_hash
+from questline.secret_store import operator_key_hash
 from questline.settings import get_settings
 from questline.storage import get_table, keys
 
@@ -192,7 +193,7 @@ def reset_cache() -> None:
 
 
 def _resolve_operator(credential: Credential) -> tuple[Principal, float | None]:
-    configured = get_settings().operator_key_hash
+    configured = operator_key_hash()  # from the parameter store, cached there
     if not configured or not hmac.compare_digest(secret_hash(credential.secret), configured):
         raise UnknownCredential("the operator key is not valid")
     return Principal(CredentialKind.OPERATOR), None

@@ -13,6 +13,7 @@ the response serializer writes as the bare number it was.
 
 from __future__ import annotations
 
+import base64
 import math
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -120,6 +121,13 @@ def to_attr(value: Any) -> AttributeValue:  # noqa: PLR0911 - one branch per Dyn
 
 
 def from_attr(attr: AttributeValue) -> Any:  # noqa: PLR0911 - one branch per DynamoDB type
+    """One attribute value, in any form it reaches us: from boto3 (binary as bytes) or from a Lambda stream
+    event, which is JSON (binary as base64 text). DynamoDB Local's stream writes an empty map as `{}`,
+    without its `M`: that is the only untagged value either ever carries."""
+    if not attr:
+        return {}
+    if len(attr) != 1:
+        raise TypeError(f"an attribute value has one type, not {sorted(attr)}")
     ((kind, raw),) = attr.items()
     if kind == "S":
         return raw
@@ -138,8 +146,16 @@ def from_attr(attr: AttributeValue) -> Any:  # noqa: PLR0911 - one branch per Dy
     if kind == "NS":
         return {_number(v) for v in raw}
     if kind == "B":
-        return bytes(raw)
+        return _binary(raw)
+    if kind == "BS":
+        return {_binary(v) for v in raw}
     raise TypeError(f"unknown attribute type {kind}")
+
+
+def _binary(raw: bytes | bytearray | str) -> bytes:
+    if isinstance(raw, str):
+        return base64.b64decode(raw, validate=True)
+    return bytes(raw)
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, AttributeValue]:

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from questline import clock
 from questline.errors import BadRequest, Retryable, RuleViolation
+from questline.secret_store import oauth_client_secret
 from questline.settings import OAuthClient, get_settings
 
 logger = logging.getLogger(__name__)
@@ -120,10 +121,10 @@ def _tokens(provider: str, answer: _Answer) -> tuple[str, str | None, int | None
     )
 
 
-def _basic(client: OAuthClient) -> dict[str, str]:
-    if not client.client_secret:
+def _basic(client: OAuthClient, secret: str) -> dict[str, str]:
+    if not secret:
         return {}
-    pair = f"{client.client_id}:{client.client_secret}".encode()
+    pair = f"{client.client_id}:{secret}".encode()
     return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
 
 
@@ -140,7 +141,7 @@ def exchange_twitter(code: str, redirect_uri: str, code_verifier: str | None) ->
             "code_verifier": code_verifier,
             "client_id": client.client_id,
         },
-        headers=_basic(client),
+        headers=_basic(client, oauth_client_secret(TWITTER)),
     )
     access, refresh, expires_at, scope = _tokens(TWITTER, answer)
     me = _request(TWITTER, f"{client.base_url}/2/users/me", headers={"Authorization": f"Bearer {access}"})
@@ -163,7 +164,7 @@ def exchange_discord(code: str, redirect_uri: str) -> ProviderAccount:
             "code": code,
             "redirect_uri": redirect_uri,
             "client_id": client.client_id,
-            "client_secret": client.client_secret or None,
+            "client_secret": oauth_client_secret(DISCORD) or None,
         },
     )
     access, refresh, expires_at, scope = _tokens(DISCORD, answer)
@@ -185,7 +186,7 @@ def exchange_slack(code: str, redirect_uri: str | None) -> ProviderAccount:
             "code": code,
             "redirect_uri": redirect_uri,
             "client_id": client.client_id,
-            "client_secret": client.client_secret or None,
+            "client_secret": oauth_client_secret(SLACK) or None,
         },
     )
     if answer.status == 200 and answer.body.get("ok") is not True:
