@@ -138,7 +138,9 @@ class LocalStack:
 
         operator_key = kept["operator_key"] if kept else _operator_key()[0]
         template = Template.load(self.template_path, stack_name=self.stack_name)
-        template.set_parameters({k: v for k, v in {"Stage": "local"}.items() if k in template.parameters})
+        # Each stack its own SSM path: stacks in one process share the embedded moto server's state.
+        local = {"Stage": "local", "ParameterPath": f"/{self.stack_name}"}
+        template.set_parameters({k: v for k, v in local.items() if k in template.parameters})
         template.set_parameters(self.parameter_overrides)
         store_secrets(
             template,
@@ -181,8 +183,11 @@ class LocalStack:
                 if "QueueUrl" in attributes
             },
         }
-        if self.parameter_overrides:  # what `invoke` needs to run a function as this stack runs it
-            self.state["parameters"] = self.parameter_overrides
+        # what `invoke` needs to run a function as this stack runs it
+        self.state["parameters"] = {
+            "ParameterPath": template.parameters["ParameterPath"],
+            **self.parameter_overrides,
+        }
         if self.data is not None:
             self.state["data"] = str(self.data.path)
         if self.seed:

@@ -103,6 +103,7 @@ def running(
         state_file=home / "local.json",
         log=lambda line: None,
         parameter_overrides=oauth_provider.parameters(),
+        secrets=oauth_provider.secrets(),
         stack_name="invoke-samples",
     )
     stack.start()
