@@ -184,10 +184,12 @@ class LocalStack:
             },
         }
         # what `invoke` needs to run a function as this stack runs it
-        self.state["parameters"] = {
-            "ParameterPath": template.parameters["ParameterPath"],
-            **self.parameter_overrides,
-        }
+        path = (
+            {"ParameterPath": template.parameters["ParameterPath"]}
+            if "ParameterPath" in template.parameters
+            else {}
+        )
+        self.state["parameters"] = {**path, **self.parameter_overrides}
         if self.data is not None:
             self.state["data"] = str(self.data.path)
         if self.seed:
