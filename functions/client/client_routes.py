@@ -16,6 +16,7 @@ from questline.events.ingest import ingest
 from questline.events.logs import LogInput
 from questline.http import CurrentPrincipal, Routes
 from questline.identity import aliases, identifiers
+from questline.identity.authority import Authority
 from questline.identity.devices import upsert_device
 from questline.identity.graph import resolve
 from questline.identity.identifiers import Identifier
@@ -66,7 +67,7 @@ def _done() -> Response[str]:
 )
 def alias(body: AliasIn, caller: CurrentPrincipal) -> Response[str]:
     ids = (identifiers.anonymous_id(body.anonymous_id), identifiers.external_id(body.external_id))
-    aliases.alias_once(str(caller.entity_id), *ids)
+    aliases.alias_once(str(caller.entity_id), *ids, authority=Authority.of(caller.kind))
     return _done()
 
 
@@ -80,7 +81,7 @@ def identify(body: Traits, caller: CurrentPrincipal) -> Response[str]:
     entity_id = str(caller.entity_id)
     ids = _ids(body.anonymous_id, body.external_id)
     profile = _profile(body)
-    identity_id = resolve(entity_id, ids).identity_id
+    identity_id = resolve(entity_id, ids, authority=Authority.of(caller.kind)).identity_id
     update_profile(entity_id, identity_id, fields=profile, traits=body.data)
     record_monthly_activity(entity_id, identity_id)
     return _done()
@@ -94,7 +95,8 @@ def identify(body: Traits, caller: CurrentPrincipal) -> Response[str]:
 )
 def register_device(body: DeviceIn, caller: CurrentPrincipal) -> Response[str]:
     entity_id = str(caller.entity_id)
-    identity_id = resolve(entity_id, _ids(body.anonymous_id, body.external_id)).identity_id
+    ids = _ids(body.anonymous_id, body.external_id)
+    identity_id = resolve(entity_id, ids, authority=Authority.of(caller.kind)).identity_id
     upsert_device(entity_id, identity_id, body.device_id, body.token, body.model_dump())
     record_monthly_activity(entity_id, identity_id)
     return _done()
@@ -133,6 +135,10 @@ def track_events(
     entity_id = str(caller.entity_id)
     request = [e.model_dump(mode="json") for e in body]
     headers = idempotency.run_once(
-        entity_id, "parcelvoy-events", idempotency_key, request, lambda: ingest(entity_id, batch)
+        entity_id,
+        "parcelvoy-events",
+        idempotency_key,
+        request,
+        lambda: ingest(entity_id, batch, Authority.of(caller.kind)),
     )
     return Response(status_code=NO_CONTENT, body="", headers=headers)

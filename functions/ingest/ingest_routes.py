@@ -14,6 +14,7 @@ from questline.events.ingest import EventIn, ingest
 from questline.events.logs import LogInput
 from questline.http import CurrentPrincipal, Routes
 from questline.identity import identifiers
+from questline.identity.authority import Authority
 from questline.identity.identifiers import Identifier
 from questline.storage.codec import check_client_value
 from questline.tenancy.organizations import organization_of
@@ -86,6 +87,10 @@ def record(
     )
     event = EventIn(keys, log, identity_id=body.c_user_id)
     headers = idempotency.run_once(
-        entity_id, "endu", idempotency_key, body.model_dump(), lambda: ingest(entity_id, [event])
+        entity_id,
+        "endu",
+        idempotency_key,
+        body.model_dump(),
+        lambda: ingest(entity_id, [event], Authority.of(caller.kind)),
     )
     return Response(status_code=200, body="", headers=headers)

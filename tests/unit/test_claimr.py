@@ -77,8 +77,9 @@ def live_campaign(aws: Aws, entity: dict[str, str]) -> dict[str, Any]:
 
 
 def link_wallet(aws: Aws, discord_account: str, wallet: str) -> None:
-    """One Endu event naming a Discord account and a wallet: their identities merge."""
-    headers = {"authorization": f"Bearer {aws.values['PUBLIC_KEY']}"}
+    """One Endu event naming a Discord account and a wallet, sent with the secret key: their identities
+    merge (a publishable key may not merge two people who each hold an account, a wallet or points)."""
+    headers = {"authorization": f"Bearer {aws.values['SECRET_KEY']}"}
     link = {
         "property_id": "p",
         "organization_id": aws.values["ENTITY_ID"],

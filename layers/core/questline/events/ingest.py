@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from questline.events.logs import LogInput, Recorded, write_log, write_logs
+from questline.identity.authority import Authority
 from questline.identity.graph import resolve
 from questline.identity.identifiers import Identifier
 from questline.identity.profiles import update_profile
@@ -27,7 +28,11 @@ class EventIn(NamedTuple):
     traits: Mapping[str, Any] | None = None  # traits to merge first (Parcelvoy `user.data`)
 
 
-def resolve_batch(entity_id: str, requests: Sequence[tuple[tuple[Identifier, ...], str | None]]) -> list[str]:
+def resolve_batch(
+    entity_id: str,
+    requests: Sequence[tuple[tuple[Identifier, ...], str | None]],
+    authority: Authority = Authority.SECRET,
+) -> list[str]:
     """The identity of each (identifiers, named identity) request, reading all identifiers at once."""
     distinct_keys = sorted({i.key for identifiers, _ in requests for i in identifiers})
     owners: dict[str, str] = {}
@@ -44,15 +49,20 @@ def resolve_batch(entity_id: str, requests: Sequence[tuple[tuple[Identifier, ...
             if named is None and len(found) == 1 and None not in found:
                 answers[signature] = str(found.pop())
             else:
-                answers[signature] = resolve(entity_id, identifiers, identity_id=named).identity_id
+                found_one = resolve(entity_id, identifiers, identity_id=named, authority=authority)
+                answers[signature] = found_one.identity_id
                 for identifier in identifiers:  # later requests in this batch see what this one claimed
-                    owners.setdefault(identifier.key, answers[signature])
+                    if identifier.key not in found_one.refused:
+                        owners.setdefault(identifier.key, answers[signature])
         resolved.append(answers[signature])
     return resolved
 
 
-def ingest(entity_id: str, events: Sequence[EventIn]) -> list[Recorded]:
-    identities = resolve_batch(entity_id, [(e.identifiers, e.identity_id) for e in events])
+def ingest(
+    entity_id: str, events: Sequence[EventIn], authority: Authority = Authority.SECRET
+) -> list[Recorded]:
+    """Resolve each event's person under the caller's `authority` (what it may link), then log it."""
+    identities = resolve_batch(entity_id, [(e.identifiers, e.identity_id) for e in events], authority)
     for identity_id, event in zip(identities, events, strict=True):
         if event.profile or event.traits:
             update_profile(entity_id, identity_id, fields=event.profile or {}, traits=event.traits)

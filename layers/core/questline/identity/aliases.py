@@ -5,6 +5,7 @@ alias of the same anonymous id changes nothing."""
 from __future__ import annotations
 
 from questline import clock
+from questline.identity.authority import Authority
 from questline.identity.graph import resolve
 from questline.identity.identifiers import Identifier
 from questline.storage import get_table, keys
@@ -12,7 +13,9 @@ from questline.storage.table import ConditionFailed
 from questline.tenancy.mau import record_monthly_activity
 
 
-def alias_once(entity_id: str, anonymous: Identifier, known: Identifier) -> bool:
+def alias_once(
+    entity_id: str, anonymous: Identifier, known: Identifier, *, authority: Authority = Authority.SECRET
+) -> bool:
     """Link `anonymous` to `known` (merging their identities) unless it was aliased before. True when
     this call did it."""
     table = get_table()
@@ -28,7 +31,7 @@ def alias_once(entity_id: str, anonymous: Identifier, known: Identifier) -> bool
     except ConditionFailed:
         return False
     try:
-        resolved = resolve(entity_id, [anonymous, known])
+        resolved = resolve(entity_id, [known, anonymous], authority=authority)
     except Exception:
         table.delete(keys.anonymous_alias(entity_id, anonymous.value))  # let a retry alias it again
         raise

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from questline import clock, signing
 from questline.errors import Conflict, Forbidden
+from questline.identity.authority import Authority
 from questline.identity.graph import Resolved, read_identity, resolve
 from questline.identity.identifiers import Identifier
 from questline.ids import new_id
@@ -46,7 +47,9 @@ def claim(entity_id: str, token: str, account: Identifier) -> Resolved:
         )
     except ConditionFailed:
         raise Conflict("this claim token was already used", field="claimToken") from None
-    resolved = resolve(entity_id, [account], identity_id=str(claims["i"]), need_item=True)
+    resolved = resolve(
+        entity_id, [account], identity_id=str(claims["i"]), need_item=True, authority=Authority.VERIFIED
+    )
     get_table().update(
         keys.identity(entity_id, resolved.identity_id),
         Update(set={"claimed": True}, set_if_absent={"claimed_at": clock.iso()}),

@@ -30,6 +30,15 @@ from typing import Any, NamedTuple
 
 from questline import clock
 from questline.errors import NotFound, Retryable
+from questline.identity.authority import (
+    Authority,
+    Holdings,
+    LinkConflict,
+    attach_refusal,
+    holdings_of,
+    merge_refusal,
+    record_conflicts,
+)
 from questline.identity.identifiers import Identifier
 from questline.ids import new_id
 from questline.storage import get_table, keys
@@ -46,6 +55,8 @@ class Resolved(NamedTuple):
     created: bool = False
     merged: tuple[str, ...] = ()  # identities merged into this one by this resolution
     item: dict[str, Any] | None = None  # the identity item, when this resolution read or wrote it
+    conflicts: tuple[LinkConflict, ...] = ()  # links the caller's authority did not allow (recorded)
+    refused: frozenset[str] = frozenset()  # keys of identifiers left unlinked
 
 
 class _Again(Exception):
@@ -86,11 +97,15 @@ def resolve(
     identity_id: str | None = None,
     create: bool = True,
     need_item: bool = False,
+    authority: Authority = Authority.SECRET,
 ) -> Resolved:
     """The identity these identifiers (and `identity_id`, when a client names one) belong to.
 
-    `create=False` answers 404 instead of creating an identity. `need_item=True` guarantees the
-    identity item in the answer (callers that report state such as `claimed`).
+    `identifiers` come most telling first: the request acts on the person of the first one (Parcelvoy's
+    external id before its anonymous id). `create=False` answers 404 instead of creating an identity.
+    `need_item=True` guarantees the identity item in the answer (callers that report state such as
+    `claimed`). `authority` is what the caller may link (`questline.identity.authority`): a link it may
+    not make is recorded as a conflict on the identities involved and left undone.
     """
     wanted = list({i.key: i for i in identifiers}.values())
     if not wanted and identity_id is None:
@@ -99,14 +114,22 @@ def resolve(
         return _create(entity_id, [])
     for _ in range(MAX_ATTEMPTS):
         try:
-            return _resolve_once(entity_id, wanted, identity_id, create, need_item)
+            resolved = _resolve_once(entity_id, wanted, identity_id, create, need_item, authority)
         except _Again:
             continue
+        if resolved.conflicts:
+            record_conflicts(entity_id, resolved.conflicts, authority)
+        return resolved
     raise Retryable("the identity graph is busy with concurrent changes; try again")
 
 
 def _resolve_once(
-    entity_id: str, wanted: list[Identifier], explicit: str | None, create: bool, need_item: bool
+    entity_id: str,
+    wanted: list[Identifier],
+    explicit: str | None,
+    create: bool,
+    need_item: bool,
+    authority: Authority,
 ) -> Resolved:
     table = get_table()
     lookups = [keys.identifier(entity_id, i.key) for i in wanted]
@@ -124,65 +147,183 @@ def _resolve_once(
     if not candidates:
         if not create:
             raise NotFound("no identity has these identifiers")
-        try:
-            return _create(entity_id, wanted)
-        except ConditionFailed:
-            raise _Again from None
+        return _create_or_again(entity_id, wanted)
 
-    if len(candidates) == 1 and not need_item and explicit is None:
-        # The common case: identifiers point at their (active) identity; no identity read needed.
-        (survivor_id,) = candidates
-        _claim_missing(entity_id, survivor_id, wanted, owners)
-        return Resolved(survivor_id)
+    if len(candidates) == 1 and not need_item and explicit is None and len(owners) == len(wanted):
+        # The common case: every identifier already names one identity; nothing to read or link.
+        (owner_id,) = candidates
+        return Resolved(owner_id)
 
-    actives = _follow_redirects(entity_id, candidates, identities)
-    survivor_id = min(actives)
-    survivor = actives[survivor_id]
-    merged = []
-    for loser_id in sorted(set(actives) - {survivor_id}):
-        _merge(entity_id, survivor, actives[loser_id])
-        merged.append(loser_id)
-    for (
-        key,
-        owner,
-    ) in owners.items():  # identifiers still naming a merged identity: point them at the survivor
-        if owner not in actives and owner != survivor_id:
-            _repoint(entity_id, key, owner, survivor_id)
-    _claim_missing(entity_id, survivor_id, wanted, owners)
-    if merged:
-        survivor = table.get(keys.identity(entity_id, survivor_id), consistent=True) or survivor
-    return Resolved(survivor_id, merged=tuple(merged), item=survivor)
+    actives, root_of = _follow_redirects(entity_id, candidates, identities)
+    return _Linking(entity_id, wanted, explicit, authority, owners, actives, root_of).run(create)
+
+
+class _Linking:
+    """One resolution that reads or links more than the common case: decides whom the request acts on,
+    merges what the caller's authority allows, claims the new identifiers it allows, and lists the rest
+    as conflicts."""
+
+    def __init__(
+        self,
+        entity_id: str,
+        wanted: list[Identifier],
+        explicit: str | None,
+        authority: Authority,
+        owners: dict[str, str],
+        actives: dict[str, dict[str, Any]],
+        root_of: dict[str, str],
+    ) -> None:
+        self.entity_id, self.wanted, self.explicit, self.authority = entity_id, wanted, explicit, authority
+        self.owners, self.actives, self.root_of = owners, actives, root_of
+        self.holdings: dict[str, Holdings] = {}
+        self.conflicts: list[LinkConflict] = []
+        self.final: dict[str, str] = {a: a for a in actives}  # active identity -> the one it merged into
+        self.named = explicit is not None
+
+    def held(self, identity_id: str) -> Holdings:
+        if identity_id not in self.holdings:
+            self.holdings[identity_id] = holdings_of(
+                self.entity_id, self.actives[identity_id], balance=self.authority.is_public
+            )
+        return self.holdings[identity_id]
+
+    def owner_of(self, identifier: Identifier) -> str | None:
+        owner = self.owners.get(identifier.key)
+        return None if owner is None else self.final[self.root_of[owner]]
+
+    def run(self, create: bool) -> Resolved:
+        target, created = self.target(create)
+        survivor_id, merged = self.merge_others(target)
+        for key, owner in self.owners.items():  # identifiers still naming a redirect: point them onwards
+            current = self.final[self.root_of[owner]]
+            if owner not in self.actives and owner != current:
+                _repoint(self.entity_id, key, owner, current)
+        refused = self.claim_new(survivor_id)
+        item = self.actives.get(survivor_id)
+        if merged or item is None:
+            item = get_table().get(keys.identity(self.entity_id, survivor_id), consistent=True) or item
+        return Resolved(
+            survivor_id,
+            created=created,
+            merged=tuple(merged),
+            item=item,
+            conflicts=tuple(self.conflicts),
+            refused=frozenset(refused),
+        )
+
+    def target(self, create: bool) -> tuple[str, bool]:
+        """Whom the request acts on: the identity it names, else the owner of its first identifier. A first
+        identifier that may not join the owner of the others is a new person (Parcelvoy's shared device:
+        the external id's person)."""
+        if self.explicit is not None:
+            return self.root_of[self.explicit], False
+        first = self.wanted[0]
+        if first.key in self.owners:
+            return self.root_of[self.owners[first.key]], False
+        first_owned = next(self.root_of[self.owners[i.key]] for i in self.wanted if i.key in self.owners)
+        if attach_refusal(self.authority, first, self.held(first_owned), named=False) is None:
+            return first_owned, False
+        if not create:
+            raise NotFound("no identity has these identifiers")
+        alone = Holdings.of([first])
+        fresh = [first] + [
+            i
+            for i in self.wanted[1:]
+            if i.key not in self.owners and attach_refusal(self.authority, i, alone, named=False) is None
+        ]
+        made = _create_or_again(self.entity_id, fresh)
+        target = made.identity_id
+        self.actives[target] = made.item or new_identity_item(self.entity_id, target)
+        self.holdings[target] = Holdings.of(fresh)._replace(size=1)
+        self.root_of[target] = self.final[target] = target
+        for identifier in fresh:
+            self.owners[identifier.key] = target
+        return target, True
+
+    def merge_others(self, target: str) -> tuple[str, list[str]]:
+        """The other identities the request names join the target where the rules allow."""
+        survivor_id = target
+        merged: list[str] = []
+        for identifier in self.wanted:
+            other = self.owner_of(identifier)
+            if other is None or other == survivor_id:
+                continue
+            reason = merge_refusal(self.authority, self.held(survivor_id), self.held(other), named=self.named)
+            if reason is not None:
+                if not any(c.other_id == other for c in self.conflicts):
+                    self.conflicts.append(LinkConflict(survivor_id, other, reason, identifier))
+                continue
+            keep, lose = sorted((survivor_id, other))
+            _merge(self.entity_id, self.actives[keep], self.actives[lose])
+            merged.append(lose)
+            self.holdings[keep] = self.held(keep).joined(self.held(lose))
+            absorbed = {lose, *self.actives[lose].get("merged_ids", ())}
+            self.actives[keep] = {
+                **self.actives[keep],
+                "merged_ids": {*self.actives[keep].get("merged_ids", ()), *absorbed},
+            }
+            for name, value in self.final.items():
+                if value == lose:
+                    self.final[name] = keep
+            survivor_id = keep
+        return survivor_id, merged
+
+    def claim_new(self, survivor_id: str) -> set[str]:
+        """New identifiers join the survivor where the rules allow; the keys of those refused."""
+        claims: list[Identifier] = []
+        refused: set[str] = set()
+        have = self.held(survivor_id)
+        for identifier in self.wanted:
+            if identifier.key in self.owners:
+                continue
+            reason = attach_refusal(self.authority, identifier, have, named=self.named)
+            if reason is None:
+                claims.append(identifier)
+                have = have.joined(Holdings.of([identifier]))
+            else:
+                refused.add(identifier.key)
+                self.conflicts.append(LinkConflict(survivor_id, None, reason, identifier))
+        _claim(self.entity_id, survivor_id, claims)
+        return refused
 
 
 def _follow_redirects(
     entity_id: str, candidates: Iterable[str], known: Mapping[str, dict[str, Any]]
-) -> dict[str, dict[str, Any]]:
-    """Active identity items for the candidates, following `merged_into` from merged ones."""
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Active identity items for the candidates, following `merged_into` from merged ones, and the active
+    identity each candidate resolves to."""
     table = get_table()
     items = dict(known)
-    actives: dict[str, dict[str, Any]] = {}
-    frontier = set(candidates)
+    root_of: dict[str, str] = {}
+    positions = {c: c for c in candidates}  # candidate -> where its redirects have led so far
     for _ in range(MAX_REDIRECTS):
-        missing = [c for c in frontier if c not in items]
-        if missing:
-            for read in table.batch_get([keys.identity(entity_id, c) for c in missing]):
+        unread = {p for p in positions.values() if p not in items}
+        if unread:
+            for read in table.batch_get([keys.identity(entity_id, p) for p in unread]):
                 items[str(read["identity_id"])] = read
-        following: set[str] = set()
-        for candidate in frontier:
-            found = items.get(candidate)
+        moving: dict[str, str] = {}
+        for candidate, position in positions.items():
+            found = items.get(position)
             if found is None:
-                continue
+                raise _Again  # an identity vanished under this resolution (an erase): look again
             target = found.get("merged_into") if found.get("status") == "merged" else None
             if target:
-                following.add(str(target))
+                moving[candidate] = str(target)
             else:
-                actives[candidate] = found
-        frontier = following - set(actives)
-        if not frontier:
+                root_of[candidate] = position
+        positions = moving
+        if not positions:
             break
-    if not actives:
+    if positions:
         raise _Again
-    return actives
+    return {root: items[root] for root in root_of.values()}, root_of
+
+
+def _create_or_again(entity_id: str, wanted: Sequence[Identifier]) -> Resolved:
+    try:
+        return _create(entity_id, wanted)
+    except ConditionFailed:
+        raise _Again from None
 
 
 def _create(entity_id: str, wanted: Sequence[Identifier]) -> Resolved:
@@ -194,15 +335,12 @@ def _create(entity_id: str, wanted: Sequence[Identifier]) -> Resolved:
     return Resolved(identity_id, created=True, item=item)
 
 
-def _claim_missing(
-    entity_id: str, identity_id: str, wanted: Sequence[Identifier], owners: Mapping[str, str]
-) -> None:
-    missing = [i for i in wanted if i.key not in owners]
-    if not missing:
+def _claim(entity_id: str, identity_id: str, claims: Sequence[Identifier]) -> None:
+    if not claims:
         return
     try:
         get_table().transact_write(
-            [TxPut(identifier_item(entity_id, identity_id, i), condition=not_exists()) for i in missing]
+            [TxPut(identifier_item(entity_id, identity_id, i), condition=not_exists()) for i in claims]
         )
     except ConditionFailed:
         raise _Again from None  # claimed concurrently by someone: resolve again (and merge)

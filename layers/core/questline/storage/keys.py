@@ -58,6 +58,9 @@ tenant can address another's items. The docs' access-pattern page is generated f
                    : put); an identity's identifiers (GSI1, for merges)
     device         ENT#{e}#IDN#{identity_id} / DEV#{device_id}
                    : an identity's devices
+    identity_conflict ENT#{e}#IDN#{identity_id} / CONFLICT#{other_identity_id or IDF#kind#value}
+                   : a link the caller's authority refused (a merge, or an identifier), one per pair,
+                   : counted; an identity's conflicts (Query, begins_with)
     push_token     ENT#{e}#PUSH#{sha256(token)} / #PUSH
                    : which device holds a push token
     alias          ENT#{e}#ALIAS#{anonymous_id} / #ALIAS
@@ -303,6 +306,12 @@ def device(entity_id: str, identity_id: str, device_id: str) -> Key:
 
 
 DEVICE_PREFIX: Final = "DEV#"
+CONFLICT_PREFIX: Final = "CONFLICT#"
+
+
+def identity_conflict(entity_id: str, identity_id: str, subject: str) -> Key:
+    """A refused link, on one identity; `subject` is the other identity's id or `IDF#{kind}#{value}`."""
+    return _key(identity_partition(entity_id, identity_id), f"{CONFLICT_PREFIX}{subject}")
 
 
 def push_token(entity_id: str, token_hash: str) -> Key:

@@ -1,0 +1,179 @@
+"""Merge authority (DESIGN.md §4): a publishable key links only what is new or anonymous; refused links
+are conflicts on both identities, never silent merges; no person grows without bound."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from questline.identity import identifiers as ids
+from questline.identity.authority import MAX_IDENTIFIERS, MAX_MERGED, Authority
+from questline.identity.graph import read_identity, resolve
+from questline.storage import get_table, keys
+from tests.support import api_event
+from tests.unit.conftest import Aws
+from tests.unit.test_claimr import call, q
+
+P = "campaign_abc123"
+E = "e-" + "1" * 32
+
+
+def record(aws: Aws, key: str | None = None, **identity: Any) -> int:
+    body = {
+        "property_id": "p",
+        "organization_id": aws.values["ENTITY_ID"],
+        "timestamp": "1672536219",
+        "event_type": "LINK",
+        "event_data": {},
+        **identity,
+    }
+    headers = {"authorization": f"Bearer {key or aws.values['PUBLIC_KEY']}"}
+    return int(
+        aws.call("IngestFunction", api_event("POST", "/api/events/record", body=body, headers=headers))[0]
+    )
+
+
+def owner(aws: Aws, identifier: ids.Identifier) -> str | None:
+    item = get_table().get(keys.identifier(aws.values["ENTITY_ID"], identifier.key))
+    return None if item is None else str(item["identity_id"])
+
+
+def conflicts(entity_id: str, identity_id: str) -> list[dict[str, Any]]:
+    page = get_table().query(
+        keys.identity_partition(entity_id, identity_id), begins_with=keys.CONFLICT_PREFIX
+    )
+    return page.items
+
+
+def reward(aws: Aws, account: str, xp: int, platform: str = "discord") -> None:
+    body = {"account": account, "platform": platform, "pid": P, "id": f"r-{account}-{xp}", "xp": xp}
+    assert call(aws, "POST", "/user/reward", body=body)[0] == 200
+
+
+@pytest.fixture
+def live(aws: Aws, entity: dict[str, str]) -> None:
+    assert aws.call("CampaignAdminFunction", "campaign_admin_put")[0] == 200
+    assert aws.call("CampaignAdminFunction", "campaign_admin_publish")[0] == 200
+
+
+def test_the_issues_takeover_with_a_publishable_key_fails(aws: Aws, live: None) -> None:
+    reward(aws, "victim", 6451)
+    victim = owner(aws, ids.account("discord", "victim"))
+    assert victim is not None
+
+    # pk_ + the victim's identity id + the attacker's Discord account: the event is recorded, nothing linked
+    assert record(aws, c_user_id=victim, p_user_id="attacker", platform_type="Discord") == 200
+    status, token = call(aws, "GET", "/token", query="account=attacker&platform=discord")
+    seen = call(aws, "GET", "/user/balance", key=token["data"]["token"], query=f"pid={P}")
+    spent = call(
+        aws,
+        "POST",
+        "/user/withdraw",
+        body={
+            "account": "attacker",
+            "platform": "discord",
+            "pid": P,
+            "id": "w-1",
+            "xp": 4000,
+            "strict": True,
+        },
+    )
+
+    assert status == 200 and seen[1]["data"]["xp"] == 0  # the attacker's own (empty) balance
+    assert spent[0] != 200
+    assert call(aws, "GET", "/user/balance", query=q("victim"))[1]["data"]["xp"] == 6451
+    assert owner(aws, ids.account("discord", "attacker")) != victim
+    assert [c["reason"] for c in conflicts(aws.values["ENTITY_ID"], victim)] == ["named_by_id"]
+
+
+def test_a_publishable_key_never_adds_a_second_account_or_wallet(aws: Aws, live: None) -> None:
+    reward(aws, "0x" + "a" * 40, 10, platform="web3")
+    victim = owner(aws, ids.wallet("0x" + "a" * 40))
+    assert victim is not None
+    record(
+        aws,
+        p_user_id="1",
+        platform_type="Discord",
+        blockchain={"chain_type": "evm", "chain_account": "0x" + "a" * 40},
+    )
+    # the victim had no account: a new one may join (the documented rule) …
+    assert owner(aws, ids.account("discord", "1")) == victim
+    # … but never a second one, nor a second wallet
+    record(
+        aws,
+        p_user_id="2",
+        platform_type="Telegram",
+        blockchain={"chain_type": "evm", "chain_account": "0x" + "a" * 40},
+    )
+    record(aws, fingerprint="fp-v", p_user_id="1", platform_type="Discord")
+    record(aws, fingerprint="fp-v", blockchain={"chain_type": "evm", "chain_account": "0x" + "b" * 40})
+
+    assert owner(aws, ids.account("telegram", "2")) not in (None, victim)  # a person of its own
+    assert owner(aws, ids.fingerprint("fp-v")) == victim  # anonymous identifiers join
+    assert owner(aws, ids.wallet("0x" + "b" * 40)) not in (None, victim)
+    reasons = sorted(c["reason"] for c in conflicts(aws.values["ENTITY_ID"], victim))
+    assert reasons == ["both_known", "both_known"]
+
+
+def test_a_publishable_key_never_merges_two_known_people(aws: Aws, live: None) -> None:
+    reward(aws, "alice", 50)
+    record(aws, fingerprint="fp-bob")  # an anonymous person
+    record(aws, blockchain={"chain_type": "evm", "chain_account": "0x" + "c" * 40})  # a wallet, no balance
+    alice = owner(aws, ids.account("discord", "alice"))
+    wallet = owner(aws, ids.wallet("0x" + "c" * 40))
+
+    record(aws, p_user_id="alice", platform_type="Discord", fingerprint="fp-bob")  # anonymous joins: merge
+    record(
+        aws,
+        p_user_id="alice",
+        platform_type="Discord",
+        blockchain={"chain_type": "evm", "chain_account": "0x" + "c" * 40},
+    )
+
+    assert owner(aws, ids.fingerprint("fp-bob")) == alice
+    assert owner(aws, ids.wallet("0x" + "c" * 40)) == wallet != alice
+    entity_id = aws.values["ENTITY_ID"]
+    (on_alice,) = [c for c in conflicts(entity_id, str(alice)) if c["other_identity_id"]]
+    (on_wallet,) = conflicts(entity_id, str(wallet))
+    assert (on_alice["other_identity_id"], on_wallet["other_identity_id"]) == (wallet, alice)
+    assert on_alice["reason"] == "both_known" and on_alice["identifier"]["kind"] == "wallet"
+    record(
+        aws,
+        p_user_id="alice",
+        platform_type="Discord",
+        blockchain={"chain_type": "evm", "chain_account": "0x" + "c" * 40},
+    )
+    assert [c["count"] for c in conflicts(entity_id, str(wallet))] == [2]  # counted, not repeated
+
+
+def test_a_secret_key_links_more(aws: Aws, live: None) -> None:
+    reward(aws, "carol", 5)
+    carol = owner(aws, ids.account("discord", "carol"))
+    assert (
+        record(
+            aws, key=aws.values["SECRET_KEY"], c_user_id=carol, p_user_id="carol-tg", platform_type="Telegram"
+        )
+        == 200
+    )
+    assert owner(aws, ids.account("telegram", "carol-tg")) == carol
+
+
+def test_no_person_grows_without_bound(aws: Aws) -> None:
+    people = [resolve(E, [ids.fingerprint(f"fp-{n}")]).identity_id for n in range(MAX_MERGED + 4)]
+    joined = resolve(E, [ids.fingerprint(f"fp-{n}") for n in range(MAX_MERGED + 4)])
+
+    survivor = read_identity(E, people[0])
+    assert joined.identity_id == people[0]
+    assert len(survivor["merged_ids"]) == MAX_MERGED - 1
+    assert {c.reason for c in joined.conflicts} == {"merge_limit"}
+
+    many = resolve(E, [ids.fingerprint(f"many-{n}") for n in range(MAX_IDENTIFIERS)])
+    more = resolve(E, [ids.fingerprint("many-0"), ids.fingerprint("one-too-many")])
+    assert more.identity_id == many.identity_id and more.refused == {"fp#one-too-many"}
+    assert get_table().get(keys.identifier(E, "fp#one-too-many")) is None
+
+
+def test_an_authority_comes_from_the_credential() -> None:
+    assert Authority.of("publishable_key") is Authority.PUBLIC
+    assert Authority.of("secret_key") is Authority.SECRET
