@@ -67,7 +67,7 @@ class Replay:
         return [from_item(item) for item in found["Items"]]
 
     def owner_of(self, kind: str, value: str) -> str | None:
-        """The identity an identifier belongs to (`ext`, `anon`, `acct`, `wallet`…), or None."""
+        """The identity an identifier belongs to (`uid`, `anon`, `acct`, `wallet`…), or None."""
         claim = self.item(keys.identifier(self.entity_id, f"{kind}#{value}"))
         return str(claim["identity_id"]) if claim else None
 
@@ -116,7 +116,7 @@ class Replay:
         """The mobile SDKs' auto-show: wait for the stream to make the person's notification, read the page
         with `x-anonymous-id`/`x-external-id`, decode it as the SDKs do, consume the first with `PUT`.
         Answers the notification as decoded and as stored afterwards."""
-        person = self.owner_of("ext", external_id)
+        person = self.owner_of("uid", external_id)
         assert person is not None
         eventually(lambda: self.notifications_of(person))
         user = {"x-anonymous-id": anonymous_id, "x-external-id": external_id}

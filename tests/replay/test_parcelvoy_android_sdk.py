@@ -50,7 +50,7 @@ def test_alias_identify_devices_and_a_batch_with_numbers_dynamodb_cannot_store(r
         reply = replay.send("POST", path, headers(replay), body)
         assert (reply.status_code, reply.content) == (204, b""), (path, reply.text)
 
-    person = replay.owner_of("ext", "droid-1")
+    person = replay.owner_of("uid", "droid-1")
     assert person is not None and replay.owner_of("anon", ANONYMOUS_ID) == person
     stored = replay.identity(person)
     assert stored["data"] == {"campaign": "utm_source=play&utm_medium=ads", "nick": "<D'roid>"}

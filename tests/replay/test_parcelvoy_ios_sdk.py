@@ -59,7 +59,7 @@ def test_alias_and_identify_at_once_then_devices_and_events(replay: Replay) -> N
     )
     assert replay.send("POST", "/api/client/events", headers(replay), event).status_code == 204
 
-    person = replay.owner_of("ext", "ios-user-1")
+    person = replay.owner_of("uid", "ios-user-1")
     assert person is not None and replay.owner_of("anon", ANONYMOUS_ID) == person
     stored = replay.identity(person)
     assert stored["email"] == "ios@example.com"

@@ -55,7 +55,7 @@ def test_identify_alias_and_events_as_the_sdk_sends_them(replay: Replay) -> None
         assert (reply.status_code, reply.content) == (204, b""), (path, reply.text)
         assert reply.headers["access-control-allow-origin"] == "*"
 
-    person = replay.owner_of("ext", "js-user-1")
+    person = replay.owner_of("uid", "js-user-1")
     assert person is not None and replay.owner_of("anon", ANONYMOUS_ID) == person
     stored = replay.identity(person)
     assert stored["email"] == "js@example.com" and stored["data"] == {"plan": "pro", "seats": 3}

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from questline.campaigns import leaderboard, projection
+from questline.identity.public_ids import public_user_id
 from questline.storage import get_table, keys
 from tests.unit.conftest import Aws
 from tests.unit.test_claimr import CAMPAIGNS, P, admin, call, design, link_wallet, live_campaign, q
@@ -17,6 +18,11 @@ __all__ = ["live_campaign"]  # the fixture, shared with the claimr tests
 
 ENTITY = "e-" + "0" * 32
 STEPS = int(__import__("os").environ.get("STEPS", "250"))
+
+
+def public(identity_id: str) -> str:
+    """How a leaderboard names a participant: an opaque per-campaign id, never the identity id."""
+    return public_user_id(ENTITY, P, identity_id)
 
 
 def _image(identity_id: str, rev: int, total: int, at: int, **extra: Any) -> dict[str, Any]:
@@ -90,7 +96,7 @@ def test_ranks_from_the_count_tree_match_a_brute_force_ranking(aws: Aws) -> None
         assert leaderboard.standing_of(ENTITY, P, gone) is None
 
     board = _whole_board(limit=7)
-    assert [e["user"]["id"] for e in board] == expected
+    assert [e["user"]["id"] for e in board] == [public(i) for i in expected]
     assert [e["rank"] for e in board] == [1 + sum(order(o) < order(i) for o in held) for i in expected]
     assert [e["score"] for e in board] == [held[i][0] for i in expected]
 
@@ -100,8 +106,8 @@ def test_ranks_from_the_count_tree_match_a_brute_force_ranking(aws: Aws) -> None
     rank = leaderboard.rank_of(ENTITY, P, str(standing["board_key"])).rank
     window = leaderboard.around(ENTITY, P, standing, rank, 3)
     at = expected.index(me)
-    assert [e["user"]["id"] for e in window] == expected[max(at - 3, 0) : at + 4]
-    assert next(e["rank"] for e in window if e["user"]["id"] == me) == rank
+    assert [e["user"]["id"] for e in window] == [public(i) for i in expected[max(at - 3, 0) : at + 4]]
+    assert next(e["rank"] for e in window if e["user"]["id"] == public(me)) == rank
 
 
 def test_a_replayed_or_older_record_changes_nothing(aws: Aws) -> None:
@@ -114,7 +120,10 @@ def test_a_replayed_or_older_record_changes_nothing(aws: Aws) -> None:
     assert not projection.apply_balance(_image("u001", 2, 90, 1_795_000_000_200))  # the same record again
     assert not projection.apply_balance(_image("u001", 1, 50, 1_795_000_000_000))  # an older one
     assert _board_items() == settled
-    assert [e["user"]["id"] for e in leaderboard.page(ENTITY, P, 10, None).entries] == ["u001", "u002"]
+    assert [e["user"]["id"] for e in leaderboard.page(ENTITY, P, 10, None).entries] == [
+        public("u001"),
+        public("u002"),
+    ]
 
 
 def test_ties_go_to_who_reached_the_score_first(aws: Aws) -> None:
@@ -125,7 +134,7 @@ def test_ties_go_to_who_reached_the_score_first(aws: Aws) -> None:
     projection.apply_balance(_image("u002", 2, 50, 1_795_000_003_000, xp=1))  # same score: keeps its time
 
     entries = leaderboard.page(ENTITY, P, 10, None).entries
-    assert [(e["user"]["id"], e["rank"]) for e in entries] == [("u002", 1), ("u001", 2)]
+    assert [(e["user"]["id"], e["rank"]) for e in entries] == [(public("u002"), 1), (public("u001"), 2)]
 
 
 # --- GET /leaderboard -------------------------------------------------------------------------------

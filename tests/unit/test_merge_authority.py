@@ -3,6 +3,7 @@ are conflicts on both identities, never silent merges; no person grows without b
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from questline.identity.graph import read_identity, resolve
 from questline.storage import get_table, keys
 from tests.support import api_event
 from tests.unit.conftest import Aws
-from tests.unit.test_claimr import call, q
+from tests.unit.test_claimr import USERS, call, q
 
 P = "campaign_abc123"
 E = "e-" + "1" * 32
@@ -177,3 +178,38 @@ def test_no_person_grows_without_bound(aws: Aws) -> None:
 def test_an_authority_comes_from_the_credential() -> None:
     assert Authority.of("publishable_key") is Authority.PUBLIC
     assert Authority.of("secret_key") is Authority.SECRET
+
+
+# --- public answers name nobody by an identity id ---------------------------------------------------------
+
+
+def test_leaderboards_widget_reads_and_referral_lists_carry_no_identity_id(aws: Aws, live: None) -> None:
+    ref = aws.call(USERS, "claimr_users_get_ref_id")[1]["data"]["ref_id"]
+    assert aws.call(USERS, "claimr_users_set_ref_id", REF_ID=ref)[0] == 200
+    assert aws.call(USERS, "claimr_users_referrer")[0] == 200
+    for account, xp in (("user123", 30), ("user456", 20)):
+        reward(aws, account, xp)
+    aws.pump_stream()
+    token = call(aws, "GET", "/token", query="account=user123&platform=discord")[1]["data"]["token"]
+
+    answers = [
+        call(aws, "GET", "/leaderboard", query=f"pid={P}"),
+        call(aws, "GET", "/leaderboard", key=token, query=f"pid={P}"),
+        call(aws, "GET", "/leaderboard", query=q("user123")),
+        call(aws, "GET", "/user/referrals", query=q("user123")),
+        call(aws, "GET", "/user/referrals", key=token, query=f"pid={P}"),
+        call(aws, "GET", "/user/balance", key=token, query=f"pid={P}"),
+    ]
+
+    identity_ids = {str(i["identity_id"]) for i in aws.table_items() if i["type"] == "identity"}
+    assert len(identity_ids) >= 2
+    for status, body in answers:
+        assert status == 200, body
+        text = json.dumps(body)
+        assert not [i for i in identity_ids if i in text], text
+    board = answers[0][1]["data"]
+    users = [
+        e["user"]["id"]
+        for e in (board if isinstance(board, list) else board.get("entries", board.get("leaderboard", [])))
+    ]
+    assert users and all(u.startswith("u_") for u in users)

@@ -26,6 +26,7 @@ from questline.identity import identifiers
 from questline.identity.graph import partitions_of, read_identity, resolve
 from questline.identity.identifiers import WALLET_PLATFORMS, Identifier
 from questline.identity.profiles import update_profile
+from questline.identity.public_ids import public_user_id
 from questline.storage import get_table, keys
 from questline.storage.codec import client_json
 from questline.storage.table import ConditionFailed, TxPut, not_exists
@@ -265,8 +266,8 @@ def _referrals(scope: Scope, user: User) -> list[dict[str, Any]]:
         referee = str(link["referee_id"])
         answer.append(
             {
-                "id": referee,
-                "name": profiles.get(referee, {}).get("name") or link.get("referee_label") or referee,
+                "id": public_user_id(entity_id, scope.storage_pid, referee),
+                "name": profiles.get(referee, {}).get("name") or link.get("referee_label"),
                 "account": link.get("referee_label"),
                 "ref_xp": int(link.get("ref_xp", 0)),
                 "xp": int(balances.get(referee, {}).get("xp", 0)),

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from questline.campaigns import store
 from questline.campaigns.ledger import task_xp_attribute
 from questline.errors import BadRequest, NotFound
+from questline.identity.public_ids import public_user_id
 from questline.storage import get_table, keys
 from questline.storage.cursor import decode_cursor, encode_cursor
 from questline.storage.keys import GSI2, GSI2PK, GSI2SK, PK, SK
@@ -150,7 +151,11 @@ def _entry(item: Mapping[str, Any], rank: int) -> dict[str, Any]:
     return {
         "rank": rank,
         "score": int(item.get("score", 0)),
-        "user": {"id": item["identity_id"], "name": item.get("name"), "avatar": item.get("avatar")},
+        "user": {
+            "id": public_user_id(str(item["entity_id"]), str(item["pid"]), str(item["identity_id"])),
+            "name": item.get("name"),
+            "avatar": item.get("avatar"),
+        },
     }
 
 

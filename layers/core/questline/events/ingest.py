@@ -13,10 +13,9 @@ from typing import Any, NamedTuple
 
 from questline.events.logs import LogInput, Recorded, write_log, write_logs
 from questline.identity.authority import Authority
-from questline.identity.graph import resolve
+from questline.identity.graph import owners_of, resolve
 from questline.identity.identifiers import Identifier
 from questline.identity.profiles import update_profile
-from questline.storage import get_table, keys
 from questline.tenancy.mau import record_monthly_activity
 
 
@@ -34,12 +33,8 @@ def resolve_batch(
     authority: Authority = Authority.SECRET,
 ) -> list[str]:
     """The identity of each (identifiers, named identity) request, reading all identifiers at once."""
-    distinct_keys = sorted({i.key for identifiers, _ in requests for i in identifiers})
-    owners: dict[str, str] = {}
-    for start in range(0, len(distinct_keys), 100):
-        chunk = [keys.identifier(entity_id, key) for key in distinct_keys[start : start + 100]]
-        for item in get_table().batch_get(chunk):
-            owners[f"{item['kind']}#{item['value']}"] = str(item["identity_id"])
+    distinct = list({i.key: i for identifiers, _ in requests for i in identifiers}.values())
+    owners, _ = owners_of(entity_id, distinct)
     answers: dict[tuple[tuple[str, ...], str | None], str] = {}
     resolved: list[str] = []
     for identifiers, named in requests:

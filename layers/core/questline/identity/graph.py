@@ -39,7 +39,7 @@ from questline.identity.authority import (
     merge_refusal,
     record_conflicts,
 )
-from questline.identity.identifiers import Identifier
+from questline.identity.identifiers import Identifier, legacy_keys
 from questline.ids import new_id
 from questline.storage import get_table, keys
 from questline.storage.keys import GSI1
@@ -131,15 +131,7 @@ def _resolve_once(
     need_item: bool,
     authority: Authority,
 ) -> Resolved:
-    table = get_table()
-    lookups = [keys.identifier(entity_id, i.key) for i in wanted]
-    if explicit is not None:
-        lookups.append(keys.identity(entity_id, explicit))
-    found = table.batch_get(lookups) if lookups else []
-    owners = {
-        f"{i['kind']}#{i['value']}": str(i["identity_id"]) for i in found if i.get("type") == "identifier"
-    }
-    identities = {str(i["identity_id"]): i for i in found if i.get("type") == "identity"}
+    owners, identities = owners_of(entity_id, wanted, identity_id=explicit)
     if explicit is not None and explicit not in identities:
         raise NotFound(f"identity {explicit} does not exist", field="identityId")
 
@@ -285,6 +277,37 @@ class _Linking:
                 self.conflicts.append(LinkConflict(survivor_id, None, reason, identifier))
         _claim(self.entity_id, survivor_id, claims)
         return refused
+
+
+def owners_of(
+    entity_id: str, identifiers: Sequence[Identifier], *, identity_id: str | None = None
+) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """Who owns each identifier (by key), and the identity item `identity_id` names (when it exists): one
+    BatchGetItem per hundred keys. An integrator user id still stored under a legacy key (Parcelvoy's
+    `ext#`, claimr's `acct#internal#`) counts as owned by that identity, and is claimed under its `uid` key
+    for it on the way (a conditional put; a loser of that race finds the winner next time)."""
+    lookups = {i.key: keys.identifier(entity_id, i.key) for i in identifiers}
+    legacy = {old: i for i in identifiers for old in legacy_keys(i)}
+    lookups.update({old: keys.identifier(entity_id, old) for old in legacy})
+    wanted = list(lookups.values())
+    if identity_id is not None:
+        wanted.append(keys.identity(entity_id, identity_id))
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(wanted), 100):
+        found += get_table().batch_get(wanted[start : start + 100])
+    owners: dict[str, str] = {}
+    identities: dict[str, dict[str, Any]] = {}
+    for item in found:
+        if item.get("type") == "identity":
+            identities[str(item["identity_id"])] = item
+        elif item.get("type") == "identifier":
+            owners[f"{item['kind']}#{item['value']}"] = str(item["identity_id"])
+    for old, identifier in legacy.items():
+        if old in owners and identifier.key not in owners:
+            owners[identifier.key] = owners[old]
+            with contextlib.suppress(ConditionFailed):
+                get_table().put_new(identifier_item(entity_id, owners[old], identifier))
+    return {key: owner for key, owner in owners.items() if key not in legacy}, identities
 
 
 def _follow_redirects(

@@ -1,13 +1,18 @@
 """The identifiers an identity owns, each unique within its entity (DESIGN.md §4 "Identity graph").
 
-    uid     HeyMint `uniqueIdentifier`                                      as sent
-    ext     Parcelvoy `external_id`                                         as sent
+    uid     the integrator's user id: HeyMint `uniqueIdentifier`, Parcelvoy   as sent
+            `external_id`, claimr `platform=internal` + `account`: one
+            identifier, so the same string on any surface is one person
     anon    Parcelvoy `anonymous_id`                                        as sent
     acct    claimr (platform, account); Endu (platform_type, p_user_id)    platform lower-cased
     wallet  Endu `blockchain`; claimr platform=web3 and /wallet/* address   EVM addresses lower-cased
     fp      Endu `fingerprint`                                              as sent
 
 Endu's `c_user_id` is the identity id itself, not an identifier.
+
+Stored before the integrator's user id was one kind: `ext#{external_id}` (Parcelvoy) and
+`acct#internal#{account}` (claimr). `legacy_keys` names them, so resolution still finds those people (and
+moves them to the `uid` key on first sight).
 """
 
 from __future__ import annotations
@@ -37,8 +42,8 @@ class Identifier(NamedTuple):
             platform, _, account = self.value.partition("#")
             return {"kind": "account", "platform": platform, "account": account}
         names = {
-            "uid": "uniqueIdentifier",
-            "ext": "external_id",
+            "uid": "user_id",
+            "ext": "user_id",
             "anon": "anonymous_id",
             "wallet": "wallet",
             "fp": "fingerprint",
@@ -61,7 +66,18 @@ def unique_identifier(value: object, field: str = "uniqueIdentifier") -> Identif
 
 
 def external_id(value: object, field: str = "external_id") -> Identifier:
-    return Identifier("ext", _checked(value, field))
+    """Parcelvoy's external id is the integrator's user id: the same identifier as HeyMint's."""
+    return Identifier("uid", _checked(value, field))
+
+
+INTERNAL_PLATFORM = "internal"  # claimr's "internal ID": the integrator's own user id
+
+
+def legacy_keys(identifier: Identifier) -> tuple[str, ...]:
+    """Keys the same identifier was stored under before the integrator's user id was one kind."""
+    if identifier.kind != "uid":
+        return ()
+    return (f"ext#{identifier.value}", f"acct#{INTERNAL_PLATFORM}#{identifier.value}")
 
 
 def anonymous_id(value: object, field: str = "anonymous_id") -> Identifier:
@@ -88,4 +104,6 @@ def account(
         return wallet(account_id, account_field)
     if "#" in name:
         raise BadRequest(f"{platform_field} may not contain '#'", field=platform_field)
+    if name == INTERNAL_PLATFORM:
+        return unique_identifier(account_id, account_field)
     return Identifier("acct", f"{name}#{_checked(account_id, account_field)}")
