@@ -65,8 +65,10 @@ def project_record(record: dict[str, Any]) -> int:
         earned = on_event_log(new)
     elif kind == "identity" and new.get("status") == "merged" and (old or {}).get("status") != "merged":
         from questline.campaigns.merges import consolidate
+        from questline.tenancy.mau import fold_merged
 
         consolidate(str(new["entity_id"]), str(new["merged_into"]), str(new["identity_id"]))
+        fold_merged(str(new["entity_id"]), str(new["merged_into"]), str(new["identity_id"]))
     elif kind == "balance" and not preview:
         from questline.campaigns.projection import apply_balance
 

@@ -89,18 +89,21 @@ def _consolidate_campaign(entity_id: str, pid: str, survivor_id: str, loser_id: 
                     balance_update(entity_id, pid, survivor_id, moved, task_xp=task_xp),
                 )
             )
-            operations.append(
-                TxUpdate(
-                    keys.balance(entity_id, pid, loser_id),
-                    balance_update(
-                        entity_id,
-                        pid,
-                        loser_id,
-                        {bucket: -amount for bucket, amount in moved.items()},
-                        task_xp={attribute: -amount for attribute, amount in task_xp.items()},
-                    ),
-                )
+        # The loser's balance empties and says where it went, even when it held nothing: the statistics
+        # (`campaigns.projection`) then stop counting the loser as a participant of its own.
+        emptied = balance_update(
+            entity_id,
+            pid,
+            loser_id,
+            {bucket: -amount for bucket, amount in moved.items()},
+            task_xp={attribute: -amount for attribute, amount in task_xp.items()},
+        )
+        operations.append(
+            TxUpdate(
+                keys.balance(entity_id, pid, loser_id),
+                emptied._replace(set={**emptied.set, "merged_into": survivor_id}),
             )
+        )
         try:
             table.transact_write(operations)
         except ConditionFailed:

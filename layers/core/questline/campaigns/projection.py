@@ -25,6 +25,7 @@ def apply_balance(balance: Mapping[str, Any]) -> bool:
     """Count one balance change (a stream image of a `balance` item). True when it changed anything."""
     entity_id, pid, identity_id = str(balance["entity_id"]), str(balance["pid"]), str(balance["identity_id"])
     rev, total = int(balance.get("rev", 0)), int(balance.get("total", 0))
+    merged = bool(balance.get("merged_into"))  # the participant merged into another: no longer counted
     score = leaderboard.score_of(balance, leaderboard.counted_tasks(entity_id, pid))
     table = get_table()
     at = keys.stats_projection(entity_id, pid, identity_id)
@@ -32,8 +33,14 @@ def apply_balance(balance: Mapping[str, Any]) -> bool:
         seen = table.get(at, consistent=True)
         if seen is not None and int(seen.get("rev", 0)) >= rev:
             return False  # counted already: a replay, or an older record after a newer one
+        if merged and (seen is None or seen.get("merged")):
+            return False  # never counted, or uncounted already
+        if seen is not None and seen.get("merged"):
+            return False  # a merged participant's balance stays out of the statistics
         old_key = seen.get("board_key") if seen else None
-        if seen is not None and int(seen.get("score", 0)) == score:
+        if merged:
+            new_key = None
+        elif seen is not None and int(seen.get("score", 0)) == score:
             new_key = old_key  # the same score: the participant keeps the moment it reached it
         else:
             reached_ms = int(balance.get("at") or clock.now() * 1000)
@@ -48,7 +55,14 @@ def apply_balance(balance: Mapping[str, Any]) -> bool:
             TxUpdate(
                 at,
                 Update(
-                    set={"rev": rev, "total": total, "score": score, "day": day, **board_set},
+                    set={
+                        "rev": rev,
+                        "total": total,
+                        "score": score,
+                        "day": day,
+                        **board_set,
+                        **({"merged": True} if merged else {}),
+                    },
                     set_if_absent={
                         "type": "stats_projection",
                         "entity_id": entity_id,
@@ -59,7 +73,7 @@ def apply_balance(balance: Mapping[str, Any]) -> bool:
                 ),
                 condition=not_exists() if seen is None else equals("rev", int(seen.get("rev", 0))),
             ),
-            *stats.operations(entity_id, pid, seen, total, day),
+            *stats.operations(entity_id, pid, seen, total, day, merged=merged),
             *leaderboard.tree_operations(entity_id, pid, old_key, new_key),
         ]
         try:

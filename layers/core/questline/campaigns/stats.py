@@ -25,10 +25,24 @@ def day_of(epoch: float | None = None) -> str:
 
 
 def operations(
-    entity_id: str, pid: str, seen: Mapping[str, Any] | None, total: int, day: str
+    entity_id: str, pid: str, seen: Mapping[str, Any] | None, total: int, day: str, *, merged: bool = False
 ) -> list[TxUpdate]:
     """The statistics' share of one balance change: the points and users totals, and the move of the
-    participant from the day it was last active to `day`. `seen` is what the projection counted before."""
+    participant from the day it was last active to `day`. `seen` is what the projection counted before.
+    A participant `merged` into another leaves the counts: a person is counted once."""
+    if merged:
+        leaving = [
+            TxUpdate(
+                keys.campaign_totals(entity_id, pid),
+                Update(add={"total_points": total - int((seen or {}).get("total", 0)), "total_users": -1}),
+            )
+        ]
+        old_day = (seen or {}).get("day")
+        if old_day:
+            leaving.append(
+                TxUpdate(keys.campaign_day(entity_id, pid, str(old_day)), Update(add={"users": -1}))
+            )
+        return leaving
     return [
         TxUpdate(
             keys.campaign_totals(entity_id, pid),

@@ -17,7 +17,7 @@ from typing import Any
 
 from questline import clock
 from questline.storage import get_table, keys
-from questline.storage.table import ConditionFailed, Update
+from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, exists, not_exists
 
 MARKER_TTL_SECONDS = 400 * 24 * 3600  # a month's markers are only needed during that month
 _memo: set[tuple[str, str, str]] = set()
@@ -62,6 +62,40 @@ def record_monthly_activity(entity_id: str, identity_id: str, *, at: float | Non
         table.delete(keys.mau_marker(entity_id, month, identity_id))
         raise
     _remember(memo_key)
+    return True
+
+
+def fold_merged(entity_id: str, survivor_id: str, loser_id: str, *, at: float | None = None) -> bool:
+    """A merge makes two active identities one person: the month's count loses one when both were active
+    (the loser's marker is marked folded), and the survivor inherits the loser's activity when only the
+    loser was. Each step is one transaction conditional on the loser's marker not being folded yet, so a
+    replayed stream record changes nothing. True when the count went down."""
+    month = clock.month_of(at)
+    table = get_table()
+    loser_marker = keys.mau_marker(entity_id, month, loser_id)
+    fold = TxUpdate(
+        loser_marker,
+        Update(set={"merged_into": survivor_id}),
+        condition=exists() & not_exists("merged_into"),
+    )
+    inherited = {
+        **keys.mau_marker(entity_id, month, survivor_id),
+        "type": "mau_marker",
+        "entity_id": entity_id,
+        "identity_id": survivor_id,
+        "month": month,
+        "ttl": int(clock.now()) + MARKER_TTL_SECONDS,
+    }
+    try:
+        table.transact_write([fold, TxPut(inherited, condition=not_exists())])
+        return False  # only the loser was active: the survivor counts in its place
+    except ConditionFailed as failed:
+        if failed.index != 1:
+            return False  # the loser was not active this month, or this merge was counted already
+    try:
+        table.transact_write([fold, TxUpdate(keys.mau_counter(entity_id, month), Update(add={"count": -1}))])
+    except ConditionFailed:
+        return False
     return True
 
 
