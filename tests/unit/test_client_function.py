@@ -9,6 +9,7 @@ import pytest
 from questline import clock
 from questline.identity import identifiers as ids
 from questline.identity.graph import read_identity, resolve
+from questline.identity.profiles import MAX_TRAITS_BYTES, traits_size
 from questline.tenancy.mau import monthly_active
 from tests.support import api_event
 from tests.unit.conftest import Aws
@@ -246,3 +247,46 @@ def test_devices_are_matched_by_id_or_by_their_token(aws: Aws, entity: dict[str,
     devices = [i for i in aws.table_items() if i["type"] == "device"]
     assert [(d["device_id"], d["app_version"], d["os_version"]) for d in devices] == [("d1", "1.0", "17")]
     assert devices[0]["token"] == "tok"
+
+
+def _traits(prefix: str, count: int, size: int) -> dict[str, str]:
+    return {f"{prefix}{n}": "x" * size for n in range(count)}
+
+
+def test_a_persons_traits_are_capped_in_total_and_an_overflow_is_a_422_that_writes_nothing(
+    aws: Aws, entity: dict[str, str]
+) -> None:
+    assert pv(aws, "/api/client/identify", {"external_id": "u", "data": _traits("a", 4, 10_000)})[0] == 204
+    stored = identity_of(aws, ids.external_id("u"))
+    before = aws.table_items()
+
+    # 40 KB stored; 40 KB more under other names would make 80 KB: refused, as is one call of 200 KB
+    grow = pv(aws, "/api/client/identify", {"external_id": "u", "data": _traits("b", 4, 10_000)})
+    huge = pv(aws, "/api/client/identify", {"external_id": "u", "data": {"blob": "x" * 200_000}})
+    batch = pv(
+        aws,
+        "/api/client/events",
+        [{"name": "e", "external_id": "u", "data": {}, "user": {"data": {"blob": "x" * 70_000}}}],
+    )
+
+    for status, answer in (grow, huge, batch):
+        assert status == 422 and answer["status"] == "error"
+        assert "data" in answer["error"] and "65,536 bytes" in answer["error"]
+    assert aws.table_items() == before
+    # replacing what is stored counts the result, not the sum: the same names with new values fit
+    assert pv(aws, "/api/client/identify", {"external_id": "u", "data": _traits("a", 4, 12_000)})[0] == 204
+    assert identity_of(aws, ids.external_id("u"))["data"] == {**stored["data"], **_traits("a", 4, 12_000)}
+
+
+def test_a_merge_folds_only_the_traits_that_fit_beside_the_survivors_own(
+    aws: Aws, entity: dict[str, str]
+) -> None:
+    pv(aws, "/api/client/identify", {"anonymous_id": "anon", "data": _traits("a", 4, 10_000)})
+    pv(aws, "/api/client/identify", {"external_id": "user-1", "data": _traits("b", 4, 10_000)})
+
+    assert pv(aws, "/api/client/alias", {"anonymous_id": "anon", "external_id": "user-1"}) == (204, None)
+
+    person = identity_of(aws, ids.external_id("user-1"))
+    assert identity_of(aws, ids.anonymous_id("anon"))["identity_id"] == person["identity_id"]
+    assert set(person["data"]) == {"a0", "a1", "a2", "a3", "b0", "b1"}  # the survivor's own, then what fits
+    assert traits_size(person["data"]) <= MAX_TRAITS_BYTES

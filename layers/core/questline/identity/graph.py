@@ -40,6 +40,7 @@ from questline.identity.authority import (
     record_conflicts,
 )
 from questline.identity.identifiers import Identifier, legacy_keys
+from questline.identity.profiles import fold_within_cap
 from questline.ids import new_id
 from questline.storage import get_table, keys
 from questline.storage.keys import GSI1
@@ -387,7 +388,9 @@ def _merge(entity_id: str, survivor: dict[str, Any], loser: dict[str, Any]) -> N
     # 1. the survivor answers for the loser from now on, and takes the profile fields it lacks
     absorbed = {loser_id, *map(str, loser.get("merged_ids") or ())}
     fold: dict[Any, Any] = {field: loser[field] for field in PROFILE_FIELDS if loser.get(field) is not None}
-    fold.update({("data", key): value for key, value in (loser.get("data") or {}).items()})
+    # the loser's traits the survivor lacks, as many as the survivor's cap holds (its own traits win)
+    folded = fold_within_cap(survivor.get("data") or {}, loser.get("data") or {})
+    fold.update({("data", key): value for key, value in folded.items()})
     table.update(
         keys.identity(entity_id, survivor_id),
         Update(
