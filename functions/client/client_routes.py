@@ -20,7 +20,7 @@ from questline.identity.authority import Authority
 from questline.identity.devices import upsert_device
 from questline.identity.graph import resolve
 from questline.identity.identifiers import Identifier
-from questline.identity.profiles import check_timezone, update_profile
+from questline.identity.profiles import check_timezone, check_traits, update_profile
 from questline.storage.codec import check_client_value
 from questline.tenancy.mau import record_monthly_activity
 
@@ -46,7 +46,7 @@ def _profile(traits: Traits) -> dict[str, str | None]:
     if traits.timezone is not None:
         check_timezone(traits.timezone)
     if traits.data is not None:
-        check_client_value(traits.data, "data")
+        check_traits(traits.data)
     return {
         "email": traits.email,
         "phone": traits.phone,

@@ -15,7 +15,7 @@ from questline.events.logs import LogInput, Recorded, write_log, write_logs
 from questline.identity.authority import Authority
 from questline.identity.graph import owners_of, resolve
 from questline.identity.identifiers import Identifier
-from questline.identity.profiles import update_profile
+from questline.identity.profiles import check_traits, update_profile
 from questline.tenancy.mau import record_monthly_activity
 
 
@@ -57,6 +57,9 @@ def ingest(
     entity_id: str, events: Sequence[EventIn], authority: Authority = Authority.SECRET
 ) -> list[Recorded]:
     """Resolve each event's person under the caller's `authority` (what it may link), then log it."""
+    for event in events:  # traits no person could store are refused before anyone is resolved
+        if event.traits:
+            check_traits(event.traits)
     identities = resolve_batch(entity_id, [(e.identifiers, e.identity_id) for e in events], authority)
     for identity_id, event in zip(identities, events, strict=True):
         if event.profile or event.traits:

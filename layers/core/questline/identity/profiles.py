@@ -69,6 +69,15 @@ def check_timezone(name: str) -> str:
     return name
 
 
+def check_traits(traits: Mapping[str, Any]) -> None:
+    """Refuse traits no person could store, before anything about the request is written."""
+    if len(traits) > MAX_TRAITS:
+        raise BadRequest(f"data has more than {MAX_TRAITS} keys", field="data")
+    check_client_value(dict(traits), "data")
+    if traits_size(traits) > MAX_TRAITS_BYTES:
+        raise _over_cap(traits_size(traits))
+
+
 def update_profile(
     entity_id: str,
     identity_id: str,
@@ -81,11 +90,7 @@ def update_profile(
     if fields.get("timezone") is not None:
         check_timezone(str(fields["timezone"]))
     if traits:
-        if len(traits) > MAX_TRAITS:
-            raise BadRequest(f"data has more than {MAX_TRAITS} keys", field="data")
-        check_client_value(dict(traits), "data")
-        if traits_size(traits) > MAX_TRAITS_BYTES:
-            raise _over_cap(traits_size(traits))
+        check_traits(traits)
     changes: dict[Any, Any] = {name: value for name, value in fields.items() if value is not None}
     if not traits:
         if changes:
