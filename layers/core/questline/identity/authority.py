@@ -56,7 +56,7 @@ class Holdings(NamedTuple):
     """What an identity holds, as far as the rules care."""
 
     classes: frozenset[str] = frozenset()  # user, account, wallet
-    count: int = 0  # identifiers
+    identifiers: int = 0  # how many it holds
     balance: bool = False  # a non-zero balance in some campaign
     size: int = 1  # identities it is made of (itself and those merged into it)
 
@@ -68,7 +68,7 @@ class Holdings(NamedTuple):
     def joined(self, other: Holdings) -> Holdings:
         return Holdings(
             self.classes | other.classes,
-            self.count + other.count,
+            self.identifiers + other.identifiers,
             self.balance or other.balance,
             self.size + other.size,
         )
@@ -119,7 +119,7 @@ def attach_refusal(
     kind = class_of(identifier)
     if named and authority.is_public:
         return "named_by_id"  # a publishable key names an identity only to record on it
-    if holds.count >= MAX_IDENTIFIERS:
+    if holds.identifiers >= MAX_IDENTIFIERS:
         return "identifier_limit"
     if kind == "user" and "user" in holds.classes and authority is not Authority.VERIFIED:
         return "another_user_id"  # a second integrator user id is another person
@@ -134,7 +134,7 @@ def merge_refusal(authority: Authority, ours: Holdings, theirs: Holdings, *, nam
         return "named_by_id"
     if ours.size + theirs.size > MAX_MERGED:
         return "merge_limit"
-    if ours.count + theirs.count > MAX_IDENTIFIERS:
+    if ours.identifiers + theirs.identifiers > MAX_IDENTIFIERS:
         return "identifier_limit"
     if "user" in ours.classes and "user" in theirs.classes and authority is not Authority.VERIFIED:
         return "two_user_ids"
