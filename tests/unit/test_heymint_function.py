@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -266,3 +267,64 @@ def test_credentials_and_malformed_bodies(aws: Aws, entity: dict[str, str]) -> N
     assert no_key == (401, {"message": "this route needs a secret key (sk_)", "code": "missing_credential"})
     assert publishable[0] == 401
     assert malformed[0] == 400 and "not valid JSON" in malformed[1]["message"]
+
+
+def _calls(response: dict[str, Any]) -> int:
+    return int(response["headers"]["x-questline-capacity"].split(";")[0].split("=")[1])
+
+
+def test_a_filter_by_identity_and_event_is_a_key_condition_whatever_the_timeline_holds(
+    aws: Aws, entity: dict[str, str]
+) -> None:
+    """Five hundred logs of other events, then none of the asked one: one query answers it, not a walk."""
+    alice = new_identity(aws, "alice")
+    level, win = new_event(aws, "level_up"), new_event(aws, "win")
+    from questline.events.logs import LogInput, write_logs
+
+    busy = LogInput(event_key="win", event_id=win, name="Win", data={}, source="heymint")
+    write_logs(entity["ENTITY_ID"], [(alice, busy)] * 500)
+    newcomer = new_identity(aws, "newcomer")  # no logs at all
+
+    def listing(identity_id: str) -> dict[str, Any]:
+        query = f"identityId={identity_id}&eventId={level}&limit=1"
+        headers = {"x-api-key": entity["SECRET_KEY"]}
+        return aws.invoke(F, api_event("GET", "/v1/events/logs", query=query, headers=headers))  # type: ignore[no-any-return]
+
+    busy_one, empty_one = listing(alice), listing(newcomer)
+
+    assert busy_one["statusCode"] == 200 and json.loads(busy_one["body"]) == {"logs": [], "hasMore": False}
+    # the same storage calls as for an identity without logs (the key, its entity, the identity, the event
+    # and one query of GSI3): 254 calls when the timeline was walked with a filter
+    assert _calls(busy_one) == _calls(empty_one) <= 5
+    wins = hm(aws, "GET", "/v1/events/logs", query=f"identityId={alice}&eventId={win}&limit=2")[1]
+    assert len(wins["logs"]) == 2 and wins["hasMore"] is True
+
+
+def test_logs_written_before_the_identity_event_index_are_listed_by_the_operators_migration(
+    aws: Aws, entity: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from questline import cli
+    from questline.storage import get_table, keys
+    from questline.storage.table import Update
+
+    alice = new_identity(aws, "alice")
+    new_event(aws, "level_up")
+    logged = [
+        hm(aws, "POST", "/v1/events/logs", body={"identityId": alice, "eventSlug": "level_up"})[1]["logId"]
+        for _ in range(3)
+    ]
+    for item in aws.table_items():  # as a stack deployed before GSI3 stored them
+        if item.get("type") == "event_log":
+            get_table().update(
+                {"PK": item["PK"], "SK": item["SK"]},
+                Update(remove=[keys.GSI3PK, keys.GSI3SK]),
+                return_values="NONE",
+            )
+    query = f"identityId={alice}&eventId={hm(aws, 'GET', '/v1/events/logs')[1]['logs'][0]['eventId']}"
+    assert hm(aws, "GET", "/v1/events/logs", query=query)[1]["logs"] == []
+
+    assert cli.main(["index-logs"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"listed": 3}
+    assert [log["id"] for log in hm(aws, "GET", "/v1/events/logs", query=query)[1]["logs"]] == logged
+    assert cli.main(["index-logs", "--entity", entity["ENTITY_ID"]]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"listed": 0}

@@ -16,7 +16,7 @@ def test_table_is_single_table_with_stream_ttl_and_recovery() -> None:
     table = load_template()["Resources"]["Table"]["Properties"]
 
     assert [k["AttributeName"] for k in table["KeySchema"]] == ["PK", "SK"]
-    assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2"]
+    assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["GSI1", "GSI2", "GSI3"]
     assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     assert table["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
     assert table["BillingMode"] == "PAY_PER_REQUEST"

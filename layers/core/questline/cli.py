@@ -10,6 +10,11 @@ python -m questline.cli operator-key [--store PARAMETER_PATH [--replace]]
 TABLE_NAME=<table> python -m questline.cli bootstrap-entity --name "My game"
     Create an enabled entity with one sk_ and one pk_ key in a deployed table (uses your AWS
     credentials) and print them once.
+
+TABLE_NAME=<table> python -m questline.cli index-logs [--entity ENTITY_ID]
+    After upgrading a stack deployed before GSI3 existed: give every older event log its place in GSI3
+    (an identity's logs of one event), so that listings filtered by identity and event find them. Scans the
+    table once, in pages; safe to run again, and while the stack serves.
 """
 
 from __future__ import annotations
@@ -57,7 +62,15 @@ def main(argv: list[str] | None = None) -> int:
     operator.add_argument("--replace", action="store_true", help="replace a hash already stored")
     bootstrap = commands.add_parser("bootstrap-entity", help="create an enabled entity with sk_ and pk_ keys")
     bootstrap.add_argument("--name", required=True)
+    index = commands.add_parser("index-logs", help="list older event logs in GSI3 (after an upgrade)")
+    index.add_argument("--entity", help="only this entity's logs")
     args = parser.parse_args(argv)
+
+    if args.command == "index-logs":
+        from questline.events.logs import index_logs_of_identity_events
+
+        print(json.dumps({"listed": index_logs_of_identity_events(args.entity)}))
+        return 0
 
     if args.command == "operator-key":
         result = operator_key()

@@ -8,17 +8,19 @@ finds it and answers with the first log, never a second one, with no read first.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import heapq
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from questline import clock
+from questline.errors import BadRequest
 from questline.ids import new_id
 from questline.storage import get_table, keys
-from questline.storage.keys import GSI1, GSI2
-from questline.storage.table import Condition, ConditionFailed, TxPut, equals, not_exists
+from questline.storage.keys import GSI1, GSI2, GSI3
+from questline.storage.table import ConditionFailed, TxPut, Update, equals, exists, not_exists
 
 MAX_LIST_LIMIT = 200
 _LOG_RANGE_END = keys.LOG_PREFIX + "~"  # sorts after every UUID
@@ -55,7 +57,7 @@ def log_item(entity_id: str, identity_id: str, log: LogInput, *, log_id: str | N
     log_id = log_id or new_id()
     return {
         **keys.event_log(entity_id, identity_id, log_id),
-        **keys.event_log_listings(entity_id, log.event_key, log_id),
+        **keys.event_log_listings(entity_id, identity_id, log.event_key, log_id),
         "type": "event_log",
         "entity_id": entity_id,
         "log_id": log_id,
@@ -123,13 +125,16 @@ def write_logs(entity_id: str, logs: Sequence[tuple[str, LogInput]]) -> list[Rec
 # --- reading ----------------------------------------------------------------------------------------------
 
 
+MAX_LOG_SOURCES: Final = 100  # (timelines read: identities and the ones merged into them) x events
+
+
 class LogPage(NamedTuple):
     items: list[dict[str, Any]]
     has_more: bool
 
 
 def _walk(
-    partition: str, *, index: str | None, after: str | None, page_size: int, filter_: Condition | None
+    partition: str, *, index: str | None, after: str | None, page_size: int
 ) -> Iterator[dict[str, Any]]:
     """Every log of one partition after `after`, in id order, read a page at a time as consumed."""
     table = get_table()
@@ -137,13 +142,9 @@ def _walk(
     while True:
         if index is None:
             low = f"{keys.LOG_PREFIX}{after}" if after else keys.LOG_PREFIX
-            page = table.query(
-                partition, between=(low, _LOG_RANGE_END), limit=page_size, start_key=start, filter=filter_
-            )
+            page = table.query(partition, between=(low, _LOG_RANGE_END), limit=page_size, start_key=start)
         else:
-            page = table.query(
-                partition, index=index, after=after, limit=page_size, start_key=start, filter=filter_
-            )
+            page = table.query(partition, index=index, after=after, limit=page_size, start_key=start)
         for item in page.items:
             if item["log_id"] != after:
                 yield item
@@ -161,32 +162,40 @@ def list_logs(
     limit: int = 100,
 ) -> LogPage:
     """Logs ordered by id, optionally of some events and/or identities (each list is an OR), after a
-    log id. Each source is read in pages of `limit + 1` and merged, so a page costs about one query per
-    source."""
+    log id. Every filter is a key condition: an identity's timeline, an event's list (GSI1), the entity's
+    (GSI2), or an identity's list of one event (GSI3). Each source is read in pages of `limit + 1` and
+    merged, so a page costs about one query per source, and there are at most `MAX_LOG_SOURCES`."""
     size = limit + 1
-    if identity_ids:
-        event_filter = _any_of("event_key", event_keys) if event_keys else None
+    sources_asked = max(len(identity_ids or ()), 1) * max(len(event_keys or ()), 1)
+    if sources_asked > MAX_LOG_SOURCES:
+        raise BadRequest(
+            f"these filters name {sources_asked} timelines and events together; at most {MAX_LOG_SOURCES} "
+            "(list fewer identities or events)",
+            field="identityId",
+        )
+    if identity_ids and event_keys:
         sources = [
             _walk(
-                keys.identity_partition(entity_id, i),
-                index=None,
+                keys.event_logs_of_identity_event(entity_id, i, k),
+                index=GSI3,
                 after=after,
                 page_size=size,
-                filter_=event_filter,
             )
+            for i in identity_ids
+            for k in event_keys
+        ]
+    elif identity_ids:
+        sources = [
+            _walk(keys.identity_partition(entity_id, i), index=None, after=after, page_size=size)
             for i in identity_ids
         ]
     elif event_keys:
         sources = [
-            _walk(
-                keys.event_logs_of_event(entity_id, k), index=GSI1, after=after, page_size=size, filter_=None
-            )
+            _walk(keys.event_logs_of_event(entity_id, k), index=GSI1, after=after, page_size=size)
             for k in event_keys
         ]
     else:
-        sources = [
-            _walk(keys.event_logs_of_entity(entity_id), index=GSI2, after=after, page_size=size, filter_=None)
-        ]
+        sources = [_walk(keys.event_logs_of_entity(entity_id), index=GSI2, after=after, page_size=size)]
     merged = _unique(heapq.merge(*sources, key=lambda item: str(item["log_id"])))
     items = []
     for item in merged:
@@ -194,14 +203,6 @@ def list_logs(
         if len(items) == size:
             break
     return LogPage(items[:limit], has_more=len(items) > limit)
-
-
-def _any_of(attr: str, values: Iterable[str]) -> Condition:
-    conditions = [equals(attr, v) for v in values]
-    combined = conditions[0]
-    for condition in conditions[1:]:
-        combined = combined | condition
-    return combined
 
 
 def _unique(items: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -217,3 +218,34 @@ def logs_of_identity(
 ) -> list[dict[str, Any]]:
     """Every log of these identity partitions (one person's, merged ones included), oldest first."""
     return list_logs(entity_id, identity_ids=identity_ids, limit=limit).items
+
+
+def index_logs_of_identity_events(entity_id: str | None = None, *, page_size: int = 500) -> int:
+    """Give every log written before GSI3 existed its place there (an operator's one-off migration after
+    the upgrade; `python -m questline.cli index-logs`). Idempotent: a log already listed is left alone.
+    Answers how many logs it listed."""
+    table = get_table()
+    unlisted = equals("type", "event_log") & not_exists(keys.GSI3PK)
+    if entity_id is not None:
+        unlisted = unlisted & equals("entity_id", entity_id)
+    listed, start = 0, None
+    while True:
+        page = table.scan(filter=unlisted, limit=page_size, start_key=start)
+        for item in page.items:
+            listing = {
+                keys.GSI3PK: keys.event_logs_of_identity_event(
+                    str(item["entity_id"]), str(item["identity_id"]), str(item["event_key"])
+                ),
+                keys.GSI3SK: str(item["log_id"]),
+            }
+            with contextlib.suppress(ConditionFailed):  # erased or listed since the scan read it
+                table.update(
+                    {keys.PK: item[keys.PK], keys.SK: item[keys.SK]},
+                    Update(set=listing),
+                    condition=exists() & not_exists(keys.GSI3PK),
+                    return_values="NONE",
+                )
+                listed += 1
+        if page.last_key is None:
+            return listed
+        start = page.last_key

@@ -74,8 +74,9 @@ tenant can address another's items. The docs' access-pattern page is generated f
     event_log      ENT#{e}#IDN#{identity_id} / LOG#{log_id}
                    GSI1 ENT#{e}#EVT#{event_key} / {log_id}
                    GSI2 ENT#{e}#LOGS / {log_id}
-                   : an identity's timeline; an event's logs (GSI1); all logs (GSI2): each ordered by the
-                   : UUIDv7 log id, so `after=` pages
+                   GSI3 ENT#{e}#IDN#{identity_id}#EVT#{event_key} / {log_id}
+                   : an identity's timeline; an event's logs (GSI1); all logs (GSI2); an identity's logs
+                   : of one event (GSI3): each ordered by the UUIDv7 log id, so `after=` pages
     idempotency    ENT#{e}#IDEM#{len}:{event_key}#{key} / #IDEM
                    : a repeated idempotency key finds the first log (written in the log's transaction)
     request_key    ENT#{e}#REQ#{surface}#{key} / #REQ
@@ -155,6 +156,9 @@ GSI1SK: Final = "GSI1SK"
 GSI2: Final = "GSI2"
 GSI2PK: Final = "GSI2PK"
 GSI2SK: Final = "GSI2SK"
+GSI3: Final = "GSI3"
+GSI3PK: Final = "GSI3PK"
+GSI3SK: Final = "GSI3SK"
 
 Key = dict[str, str]
 
@@ -352,13 +356,20 @@ def event_logs_of_entity(entity_id: str) -> str:
     return f"ENT#{entity_id}#LOGS"
 
 
-def event_log_listings(entity_id: str, event_key: str, log_id: str) -> Key:
-    """Where a log appears besides its identity's timeline: its event's list (GSI1), the entity's (GSI2)."""
+def event_logs_of_identity_event(entity_id: str, identity_id: str, event_key: str) -> str:
+    return f"{identity_partition(entity_id, identity_id)}#EVT#{event_key}"
+
+
+def event_log_listings(entity_id: str, identity_id: str, event_key: str, log_id: str) -> Key:
+    """Where a log appears besides its identity's timeline: its event's list (GSI1), the entity's (GSI2),
+    its identity's list of that event (GSI3)."""
     return {
         GSI1PK: event_logs_of_event(entity_id, event_key),
         GSI1SK: log_id,
         GSI2PK: event_logs_of_entity(entity_id),
         GSI2SK: log_id,
+        GSI3PK: event_logs_of_identity_event(entity_id, identity_id, event_key),
+        GSI3SK: log_id,
     }
 
 
