@@ -81,6 +81,18 @@ def eventually(check: Callable[[], Any], *, timeout: float = 30.0, interval: flo
         time.sleep(interval)
 
 
+def endu_link(entity_id: str, **identity: Any) -> dict[str, Any]:
+    """An Endu `LINK` event of the entity (an organization id), naming the identifiers given."""
+    return {
+        "property_id": "p",
+        "organization_id": entity_id,
+        "timestamp": "1672536219",
+        "event_type": "LINK",
+        "event_data": {},
+        **identity,
+    }
+
+
 def api_event(
     method: str,
     route: str,

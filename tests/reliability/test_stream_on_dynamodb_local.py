@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from local.stack import DEMO_CAMPAIGN_ID, LocalStack
-from tests.support import eventually, logging_stack
+from tests.support import endu_link, eventually, logging_stack
 
 
 @pytest.fixture(scope="module")
@@ -52,16 +52,12 @@ def test_a_merge_of_a_10_xp_and_a_20_xp_account_leaves_30(ddb_stack: LocalStack)
     for account, platform, xp in ((discord, "discord", 10), (wallet, "web3", 20)):
         body = {"account": account, "platform": platform, "pid": DEMO_CAMPAIGN_ID, "id": account, "xp": xp}
         assert _call(ddb_stack, "POST", "/user/reward", json=body).status_code == 200
-    link = {
-        "property_id": "p",
-        "organization_id": ddb_stack.state["entity_id"],
-        "timestamp": "1672536219",
-        "event_type": "LINK",
-        "event_data": {},
-        "p_user_id": discord,
-        "platform_type": "Discord",
-        "blockchain": {"chain_type": "ethereum", "chain_account": wallet},
-    }
+    link = endu_link(
+        ddb_stack.state["entity_id"],
+        p_user_id=discord,
+        platform_type="Discord",
+        blockchain={"chain_type": "ethereum", "chain_account": wallet},
+    )
 
     assert _call(ddb_stack, "POST", "/api/events/record", json=link).status_code == 200
 

@@ -13,7 +13,7 @@ from questline.campaigns.ledger import balance_of
 from questline.identity import identifiers
 from questline.identity.graph import resolve
 from questline.tenancy.entities import create_enabled_entity
-from tests.support import api_event
+from tests.support import api_event, endu_link
 from tests.unit.conftest import Aws
 
 P = "campaign_abc123"
@@ -80,16 +80,12 @@ def link_wallet(aws: Aws, discord_account: str, wallet: str) -> None:
     """One Endu event naming a Discord account and a wallet, sent with the secret key: their identities
     merge (a publishable key may not merge two people who each hold an account, a wallet or points)."""
     headers = {"authorization": f"Bearer {aws.values['SECRET_KEY']}"}
-    link = {
-        "property_id": "p",
-        "organization_id": aws.values["ENTITY_ID"],
-        "timestamp": "1672536219",
-        "event_type": "LINK",
-        "event_data": {},
-        "p_user_id": discord_account,
-        "platform_type": "Discord",
-        "blockchain": {"chain_type": "ethereum", "chain_account": wallet},
-    }
+    link = endu_link(
+        aws.values["ENTITY_ID"],
+        p_user_id=discord_account,
+        platform_type="Discord",
+        blockchain={"chain_type": "ethereum", "chain_account": wallet},
+    )
     request = api_event("POST", "/api/events/record", body=link, headers=headers)
     assert aws.call("IngestFunction", request)[0] == 200
 

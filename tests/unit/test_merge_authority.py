@@ -12,7 +12,7 @@ from questline.identity import identifiers as ids
 from questline.identity.authority import MAX_IDENTIFIERS, MAX_MERGED, Authority
 from questline.identity.graph import read_identity, resolve
 from questline.storage import get_table, keys
-from tests.support import api_event
+from tests.support import api_event, endu_link
 from tests.unit.conftest import Aws
 from tests.unit.test_claimr import USERS, call, q
 
@@ -21,14 +21,7 @@ E = "e-" + "1" * 32
 
 
 def record(aws: Aws, key: str | None = None, **identity: Any) -> int:
-    body = {
-        "property_id": "p",
-        "organization_id": aws.values["ENTITY_ID"],
-        "timestamp": "1672536219",
-        "event_type": "LINK",
-        "event_data": {},
-        **identity,
-    }
+    body = endu_link(aws.values["ENTITY_ID"], **identity)
     headers = {"authorization": f"Bearer {key or aws.values['PUBLIC_KEY']}"}
     return int(
         aws.call("IngestFunction", api_event("POST", "/api/events/record", body=body, headers=headers))[0]

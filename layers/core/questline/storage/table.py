@@ -374,12 +374,7 @@ class Table:
             request["Limit"] = limit
         if start_key:
             request["ExclusiveStartKey"] = to_item(start_key)
-        response = self._call("read", self.client.query, **p.apply(request))
-        last = response.get("LastEvaluatedKey")
-        return Page(
-            items=[from_item(i) for i in response.get("Items", [])],
-            last_key=from_item(last) if last else None,
-        )
+        return _page(self._call("read", self.client.query, **p.apply(request)))
 
     def scan(
         self, *, filter: Condition, limit: int | None = None, start_key: Mapping[str, Any] | None = None
@@ -391,12 +386,7 @@ class Table:
             request["Limit"] = limit
         if start_key:
             request["ExclusiveStartKey"] = to_item(start_key)
-        response = self._call("read", self.client.scan, **p.apply(request))
-        last = response.get("LastEvaluatedKey")
-        return Page(
-            items=[from_item(i) for i in response.get("Items", [])],
-            last_key=from_item(last) if last else None,
-        )
+        return _page(self._call("read", self.client.scan, **p.apply(request)))
 
     # writes
 
@@ -531,6 +521,13 @@ class Table:
         items = len(request.get("TransactItems", ())) if kind == "transaction" else 0
         capacity.record(kind, response.get("ConsumedCapacity"), time.perf_counter() - started, items)
         return response
+
+
+def _page(response: Mapping[str, Any]) -> Page:
+    last = response.get("LastEvaluatedKey")
+    return Page(
+        items=[from_item(i) for i in response.get("Items", [])], last_key=from_item(last) if last else None
+    )
 
 
 class _TransactionContention(Exception):
