@@ -82,7 +82,9 @@ def test_a_person_reads_with_identifiers_profile_devices_and_claim_state(
     eid = entity["ENTITY_ID"]
     person = created(aws, "user-1")
     assert endu(aws, c_user_id=person, fingerprint="fp-1", p_user_id="42", platform_type="Discord") == 200
-    update_profile(eid, person, fields={"email": "a@example.com", "timezone": "Europe/Paris"}, traits={"v": 1})
+    update_profile(
+        eid, person, fields={"email": "a@example.com", "timezone": "Europe/Paris"}, traits={"v": 1}
+    )
     upsert_device(eid, person, "dev-1", "push-token-secret", {"os": "ios", "model": "iPhone"})
 
     status, body = hm(aws, "GET", ONE, identity=person)
@@ -93,7 +95,12 @@ def test_a_person_reads_with_identifiers_profile_devices_and_claim_state(
     by_kind = {i["kind"]: i for i in body["identifiers"]}
     assert set(by_kind) == {"user_id", "fingerprint", "account"}
     assert by_kind["user_id"]["value"] == "user-1" and by_kind["user_id"]["surface"] == "heymint"
-    assert by_kind["account"] == {**by_kind["account"], "platform": "discord", "value": "42", "surface": "endu"}
+    assert by_kind["account"] == {
+        **by_kind["account"],
+        "platform": "discord",
+        "value": "42",
+        "surface": "endu",
+    }
     assert all(i["linkedAt"] for i in body["identifiers"])
     assert body["profile"]["email"] == "a@example.com" and body["profile"]["data"] == {"v": 1}
     (device,) = body["devices"]
@@ -129,14 +136,17 @@ def test_an_unknown_identity_is_a_404_in_heymints_envelope(aws: Aws, entity: dic
 def test_lookup_by_any_identifier_answers_the_person(aws: Aws, entity: dict[str, str]) -> None:
     person = created(aws, "user-7")
     wallet = "0x" + "Ab" * 20
-    assert endu(
-        aws,
-        c_user_id=person,
-        fingerprint="fp-7",
-        p_user_id="77",
-        platform_type="Telegram",
-        blockchain={"chain_type": "evm", "chain_account": wallet},
-    ) == 200
+    assert (
+        endu(
+            aws,
+            c_user_id=person,
+            fingerprint="fp-7",
+            p_user_id="77",
+            platform_type="Telegram",
+            blockchain={"chain_type": "evm", "chain_account": wallet},
+        )
+        == 200
+    )
 
     queries = [
         "kind=user_id&value=user-7",
@@ -197,7 +207,9 @@ def test_linking_another_persons_identifier_merges_them_under_the_secret_keys_ru
     status, body = hm(
         aws, "POST", LINKS, identity=bob, body={"kind": "account", "platform": "discord", "value": "bob"}
     )
-    linked = hm(aws, "POST", LINKS, identity=alice, body={"kind": "account", "platform": "discord", "value": "bob"})
+    linked = hm(
+        aws, "POST", LINKS, identity=alice, body={"kind": "account", "platform": "discord", "value": "bob"}
+    )
 
     assert status == 200 and body["id"] == bob  # bob already holds it: nothing to do
     assert linked[0] == 200 and linked[1]["id"] == alice and linked[1]["mergedIds"] == [bob]
@@ -347,12 +359,13 @@ def test_reads_and_links_cost_a_bounded_number_of_storage_calls(aws: Aws, entity
     linked = calls("POST", LINKS, identity=person, body={"kind": "fingerprint", "value": "new"})
     unlinked = calls("DELETE", LINKS, identity=person, query="kind=fingerprint&value=new")
 
-    # auth (1 read on a cold cache) + the identity (+1 per redirect) + identifiers + devices + one conflict
-    # Query per identity the person is made of
+    # auth (2 reads: each invocation here starts with cold caches) + the identity (+1 per redirect) +
+    # identifiers + devices + one conflict Query per identity the person is made of (measured: 21, 22, 22,
+    # 23, 23 for this person of 16 identities and 48 identifiers)
     assert read[0] == redirected[0] == found[0] == linked[0] == unlinked[0] == 200
-    assert read[1] <= 4 + MAX_MERGED
+    assert read[1] <= 2 + 3 + MAX_MERGED
     assert redirected[1] <= read[1] + 1 and found[1] <= read[1] + 1
-    assert linked[1] <= read[1] + 6 and unlinked[1] <= read[1] + 4
+    assert linked[1] <= read[1] + 2 and unlinked[1] <= read[1] + 2
 
 
 # --- the identity webhook scope ------------------------------------------------------------------------
@@ -377,7 +390,12 @@ def queued(aws: Aws) -> list[dict[str, Any]]:
     return found
 
 
-HOOK = {"scope": "identity", "uri": "https://93.184.216.34/identity", "secret": "my-secret-key", "hook_id": "id"}
+HOOK = {
+    "scope": "identity",
+    "uri": "https://93.184.216.34/identity",
+    "secret": "my-secret-key",
+    "hook_id": "id",
+}
 
 
 def test_the_identity_scope_takes_hooks_without_campaigns(aws: Aws, entity: dict[str, str]) -> None:
@@ -418,4 +436,7 @@ def test_merges_and_conflicts_fan_out_once_per_stream_record(aws: Aws, entity: d
     }
     assert sides == {(alice, bob), (bob, alice)}
     conflict = next(m["payload"]["data"] for m in first if m["payload"]["type"] == "identity.conflict")
-    assert conflict["reason"] == "two_user_ids" and conflict["identifier"] == {"kind": "user_id", "value": "bob"}
+    assert conflict["reason"] == "two_user_ids" and conflict["identifier"] == {
+        "kind": "user_id",
+        "value": "bob",
+    }

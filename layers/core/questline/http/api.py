@@ -58,6 +58,7 @@ from questline.errors import (
     UnsupportedMediaType,
 )
 from questline.http import json_text
+from questline.identity import surface
 from questline.http.body import prepare_json_body, raw_body, wrap_bare_array
 from questline.http.envelopes import Family, validation_error
 from questline.observability import instrument, logger
@@ -231,6 +232,7 @@ class Api:
         canonical = self.twins.get(route_key)
         if canonical is not None:
             event = _at_canonical_path(event, canonical, len(str(self.family.twin_prefix)))
+        entered = surface.enter(self.family.name)
         try:
             policy = self.policies.get(canonical or route_key)
             if policy is None:
@@ -248,6 +250,7 @@ class Api:
             response = self.error_response(error)
         finally:
             self.resolver.clear_context()
+            surface.leave(entered)
         status = int(response.get("statusCode", 200))
         if settings.expose_capacity:
             response.setdefault("headers", {})[CAPACITY_HEADER] = tally.header(time.perf_counter() - started)

@@ -39,6 +39,7 @@ from questline.identity.authority import (
     merge_refusal,
     record_conflicts,
 )
+from questline.identity import surface
 from questline.identity.identifiers import Identifier, legacy_keys
 from questline.identity.profiles import fold_within_cap
 from questline.ids import new_id
@@ -88,6 +89,7 @@ def identifier_item(entity_id: str, identity_id: str, identifier: Identifier) ->
         "kind": identifier.kind,
         "value": identifier.value,
         "created_at": clock.iso(),
+        **({"surface": linked_through} if (linked_through := surface.current()) else {}),
     }
 
 
