@@ -7,6 +7,8 @@ through reach here). Every projection is idempotent, so a replayed record or bat
 * a `referral` inserted: the referrer's referral tasks (also run right after the change that made it);
 * an activity item inserted (completions, ledger entries, referrals, widget tokens): one webhook message
   per matching hook, queued once however often the record is replayed (`webhooks.fanout`);
+* an identity that became merged, or a refused link's conflict first recorded: an `identity.merged` or
+  `identity.conflict` message per `identity` hook, queued once likewise;
 * a person's completion, quest, reward or valid referral inserted: the in-app notification its campaign's
   templates make, delivered once (`notifications.projection`).
 
@@ -81,6 +83,11 @@ def project_record(record: dict[str, Any]) -> int:
             participants.evaluate_referrer(
                 scope.entity_id, scope.storage_pid, str(new["referrer_id"]), scope.campaign
             )
+    identity_event = fanout.identity_event(event, new, old)
+    if identity_event is not None:
+        fanout.fan_out_event(
+            str(record.get("eventID", "")), str(new["entity_id"]), fanout.IDENTITY_SCOPE, *identity_event
+        )
     if event == "INSERT" and not preview:
         from questline.notifications.projection import on_activity
 

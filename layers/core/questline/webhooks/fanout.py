@@ -4,6 +4,12 @@ Activity items are ordinary domain items (a ledger entry, a completion…); thei
 webhook scope they belong to. The message id is derived from the stream record and the hook, so a
 replayed record yields the same `webhook-id` and receivers can recognise a repeat.
 
+Identity events (scope `identity`) are not items of their own: `identity_event` tells them from a stream
+record (an identity that became merged: `identity.merged`; an `identity_conflict` inserted, i.e. a refused
+link seen for the first time on one identity: `identity.conflict`), and their payload's `type` names the
+event. `identity.erased` is reserved for the erase feature, which queues it with `fan_out_event`. A hook
+of the `identity` scope takes no campaigns (`pids`): identities belong to the entity.
+
 Each message is queued once: `fan_out` reads the messages' delivery records first (one consistent
 BatchGetItem) and queues only those that have none, then writes their records (`records.queued_item`,
 conditional on not existing). The record is written after the message is queued, so a crash in between
@@ -35,7 +41,9 @@ SCOPE_BY_TYPE: dict[str, str] = {
     "referral": "referral",
     "widget_token": "user_login",
 }
-SCOPES = frozenset(SCOPE_BY_TYPE.values())
+IDENTITY_SCOPE = "identity"
+IDENTITY_EVENTS = ("identity.merged", "identity.conflict", "identity.erased")
+SCOPES = frozenset({*SCOPE_BY_TYPE.values(), IDENTITY_SCOPE})
 _INTERNAL = frozenset({PK, SK, GSI1PK, GSI1SK, "type", "ttl"})
 
 
@@ -59,16 +67,27 @@ def hooks_for(entity_id: str, scope: str | None) -> list[dict[str, Any]]:
 
 def build_message(source_id: str, item: Mapping[str, Any], hook: Mapping[str, Any]) -> dict[str, Any]:
     scope = SCOPE_BY_TYPE[str(item["type"])]
+    return _message(source_id, str(item["entity_id"]), scope, scope, public_view(item), hook)
+
+
+def _message(
+    source_id: str,
+    entity_id: str,
+    scope: str,
+    event_type: str,
+    data: Mapping[str, Any],
+    hook: Mapping[str, Any],
+) -> dict[str, Any]:
     digest = hashlib.sha256(f"{source_id}:{hook['hook_id']}".encode()).hexdigest()[:32]
     now = clock.iso()
     return {
         "message_id": f"msg_{digest}",
-        "entity_id": item["entity_id"],
+        "entity_id": entity_id,
         "scope": scope,
         "hook_id": hook["hook_id"],
         "generation": 1,
         "created_at": now,
-        "payload": {"type": scope, "timestamp": now, "data": public_view(item)},
+        "payload": {"type": event_type, "timestamp": now, "data": dict(data)},
     }
 
 
@@ -86,7 +105,47 @@ def messages_for(source_id: str, item: Mapping[str, Any]) -> list[dict[str, Any]
 
 def fan_out(source_id: str, item: Mapping[str, Any]) -> int:
     """Queue the messages of one inserted item that were not queued before; returns how many."""
-    messages = messages_for(source_id, item)
+    return _queue_once(messages_for(source_id, item))
+
+
+def identity_event(
+    event_name: str | None, new: Mapping[str, Any], old: Mapping[str, Any] | None
+) -> tuple[str, dict[str, Any]] | None:
+    """The identity event a stream record is (its type and data), if any."""
+    kind = new.get("type")
+    if kind == "identity" and new.get("status") == "merged" and (old or {}).get("status") != "merged":
+        return "identity.merged", {
+            "entity_id": new["entity_id"],
+            "identity_id": new["merged_into"],  # the survivor: the person from now on
+            "merged_identity_id": new["identity_id"],
+            "merged_at": new.get("merged_at"),
+        }
+    if kind == "identity_conflict" and event_name == "INSERT":
+        return "identity.conflict", {
+            name: new.get(name)
+            for name in (
+                "entity_id",
+                "identity_id",
+                "other_identity_id",
+                "reason",
+                "identifier",
+                "authority",
+                "first_at",
+            )
+        }
+    return None
+
+
+def fan_out_event(
+    source_id: str, entity_id: str, scope: str, event_type: str, data: Mapping[str, Any]
+) -> int:
+    """Queue one event of a scope whose hooks take every event of the entity (no campaigns), once per
+    `source_id` (a stream record's id) and hook; returns how many messages were queued."""
+    hooks = hooks_for(entity_id, scope)
+    return _queue_once([_message(source_id, entity_id, scope, event_type, data, hook) for hook in hooks])
+
+
+def _queue_once(messages: list[dict[str, Any]]) -> int:
     if not messages:
         return 0
     table = get_table()

@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from questline import clock
-from questline.errors import Conflict, NotFound, RuleViolation
+from questline.errors import BadRequest, Conflict, NotFound, RuleViolation
 from questline.settings import get_settings
 from questline.storage import get_table, keys
 from questline.storage.cursor import decode_cursor, encode_cursor
 from questline.storage.keys import GSI1, GSI1PK
 from questline.storage.table import ConditionFailed, Update, equals, exists
 from questline.webhooks import records
-from questline.webhooks.fanout import enqueue, hooks_for
+from questline.webhooks.fanout import IDENTITY_SCOPE, enqueue, hooks_for
 from questline.webhooks.signing import check_secret, masked
 from questline.webhooks.targets import resolve_target
 
@@ -25,6 +25,10 @@ from questline.webhooks.targets import resolve_target
 def register(entity_id: str, scope: str, hook_id: str, uri: str, secret: str, pids: Sequence[str]) -> None:
     """Create the hook, or replace its uri, secret and campaigns: one write, no read. The address checks
     run first; nothing is written when they refuse."""
+    if scope == IDENTITY_SCOPE and pids:
+        raise BadRequest(
+            "pids do not apply to the identity scope: identities belong to the entity", field="pids"
+        )
     check_secret(secret)
     resolve_target(uri, allow_loopback=get_settings().allow_loopback_webhooks)
     now = clock.iso()
