@@ -161,7 +161,7 @@ def _document(person: people.Person) -> IdentityDocumentOut:
         identifiers=[
             IdentifierOut(
                 kind=i.kind, value=i.value, platform=i.platform, surface=i.surface, linkedAt=i.linked_at
-            )  # type: ignore[arg-type]
+            )
             for i in person.identifiers
         ],
         mergedIds=person.merged_ids,
@@ -172,7 +172,7 @@ def _document(person: people.Person) -> IdentityDocumentOut:
                 identifier=ConflictIdentifierOut.model_validate(c.identifier) if c.identifier else None,
                 reason=c.reason,
                 authority=c.authority,
-                count=c.count,
+                count=c.times,
                 firstAt=c.first_at,
                 lastAt=c.last_at,
                 resolved=c.resolved,

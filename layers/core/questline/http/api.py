@@ -58,9 +58,9 @@ from questline.errors import (
     UnsupportedMediaType,
 )
 from questline.http import json_text
-from questline.identity import surface
 from questline.http.body import prepare_json_body, raw_body, wrap_bare_array
 from questline.http.envelopes import Family, validation_error
+from questline.identity import surface
 from questline.observability import instrument, logger
 from questline.settings import get_settings
 from questline.storage import capacity

@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 
 from questline import clock
 from questline.errors import NotFound, Retryable
+from questline.identity import surface
 from questline.identity.authority import (
     Authority,
     Holdings,
@@ -39,7 +40,6 @@ from questline.identity.authority import (
     merge_refusal,
     record_conflicts,
 )
-from questline.identity import surface
 from questline.identity.identifiers import Identifier, legacy_keys
 from questline.identity.profiles import fold_within_cap
 from questline.ids import new_id

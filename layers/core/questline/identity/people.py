@@ -58,7 +58,7 @@ class IdentityConflictView(NamedTuple):
     identifier: dict[str, str | None] | None  # kind, value, platform
     reason: str
     authority: str | None
-    count: int
+    times: int  # how often the same link was refused
     first_at: str | None
     last_at: str | None
     resolved: bool  # the other identity or the identifier is now part of this person
@@ -312,7 +312,7 @@ def _conflict(item: Mapping[str, Any], made_of: set[str], held_keys: set[str]) -
         identifier=shown,
         reason=str(item.get("reason")),
         authority=item.get("authority"),
-        count=int(item.get("count") or 1),
+        times=int(item.get("count") or 1),
         first_at=item.get("first_at"),
         last_at=item.get("last_at"),
         resolved=(str(other) in made_of) if other else identifier_key in held_keys,
