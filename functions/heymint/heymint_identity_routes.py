@@ -23,7 +23,7 @@ from heymint_models import (
 )
 
 from questline.auth import SECRET_KEY
-from questline.errors import BadRequest, Conflict
+from questline.errors import BadRequest, Conflict, NotFound
 from questline.http import CurrentPrincipal, Routes
 from questline.http.json_text import tag_numbers
 from questline.identity import claims, identifiers, people
@@ -105,6 +105,7 @@ def read_identity(identityId: IdentityId, caller: CurrentPrincipal) -> IdentityD
 
 @routes.get(
     "/v1/identities",
+    errors=(NotFound,),
     auth=SECRET_KEY,
     summary="Find a person by any identifier (kind + value, and platform for an account)",
     description="One key read of the identifier, then the person's document (as `GET /v1/identities/{id}`). "
