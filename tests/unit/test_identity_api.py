@@ -440,3 +440,20 @@ def test_merges_and_conflicts_fan_out_once_per_stream_record(aws: Aws, entity: d
         "kind": "user_id",
         "value": "bob",
     }
+
+
+def test_the_sample_events_answer_as_documented(aws: Aws, entity: dict[str, str]) -> None:
+    assert aws.call(F, "heymint_create_identity")[0] == 200
+    person = created(aws, "sample-person")
+
+    read = aws.call(F, "heymint_read_identity", IDENTITY_ID=person)
+    found = aws.call(F, "heymint_find_identity")
+    linked = aws.call(F, "heymint_link_identifier", IDENTITY_ID=person)
+    unlinked = aws.call(F, "heymint_unlink_identifier", IDENTITY_ID=person)
+    again = aws.call(F, "heymint_unlink_identifier", IDENTITY_ID=person)
+
+    assert read[0] == 200 and read[1]["id"] == person
+    assert found[0] == 200 and ("user_id", "abcd1234") in named(found[1])
+    assert linked[0] == 200 and ("fingerprint", "sample-fingerprint") in named(linked[1])
+    assert unlinked[0] == 200 and ("fingerprint", "sample-fingerprint") not in named(unlinked[1])
+    assert again[0] == 404 and again[1]["code"] == "identifier_not_linked"
