@@ -93,8 +93,8 @@ NOT_2XX = {
     "claimr_tasks_action_value": 422,  # score_update waits for daily_login (its deps), never done here
     "claimr_wallets_ref_id": 404,  # claimr: "an error when it has none"
     "claimr_hooks_redeliver": 404,  # names a message id no delivery has
-    "client_read_notification": 404,
-    "heymint_unlink_identifier": 404,  # a fresh identity holds no fingerprint: identifier_not_linked  # the demo campaign makes no notifications: the id names none
+    "client_read_notification": 404,  # the demo campaign makes no notifications: the id names none
+    "heymint_unlink_identifier": 404,  # a fresh identity holds no fingerprint: identifier_not_linked
 }
 
 
