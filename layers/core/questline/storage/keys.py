@@ -55,12 +55,14 @@ tenant can address another's items. The docs' access-pattern page is generated f
     identifier     ENT#{e}#IDF#{kind}#{value} / #IDF
                    GSI1 ENT#{e}#IDN#{identity_id}#IDFS / {kind}#{value}
                    : resolve identifiers (one BatchGetItem for a whole request); claim one (conditional
-                   : put); an identity's identifiers (GSI1, for merges)
+                   : put); an identity's identifiers (GSI1, for merges and the identity API's read);
+                   : `surface` names the API surface that first linked it
     device         ENT#{e}#IDN#{identity_id} / DEV#{device_id}
                    : an identity's devices
     identity_conflict ENT#{e}#IDN#{identity_id} / CONFLICT#{other_identity_id or IDF#kind#value}
                    : a link the caller's authority refused (a merge, or an identifier), one per pair,
-                   : counted; an identity's conflicts (Query, begins_with)
+                   : counted; an identity's conflicts (Query, begins_with: the identity API's read); its
+                   : insertion fires the `identity.conflict` webhook
     push_token     ENT#{e}#PUSH#{sha256(token)} / #PUSH
                    : which device holds a push token
     alias          ENT#{e}#ALIAS#{anonymous_id} / #ALIAS
