@@ -13,7 +13,7 @@ import pytest
 from local.esm import sqs_record
 from questline.events import logs as event_logs
 from questline.identity import devices
-from questline.webhooks import hooks
+from questline.storage import get_table, keys
 from tests.support import api_event
 from tests.unit.conftest import Aws
 from tests.unit.test_claimr import call, live_campaign
@@ -210,7 +210,18 @@ def test_erase_leaves_nothing_of_the_person_in_the_whole_table(
     identity_id = ada(aws)
     entity_id = aws.values["ENTITY_ID"]
     merged = hp(aws, "GET", identity_id, "/export")[1]["mergedIds"]
-    hooks.register(entity_id, "identity", "h1", "https://hooks.example.com/x", "s" * 24, [])
+    get_table().put(  # a hook of the identity scope (as POST /hook stores it)
+        {
+            **keys.webhook(entity_id, "identity", "h1"),
+            "type": "webhook",
+            "entity_id": entity_id,
+            "scope": "identity",
+            "hook_id": "h1",
+            "uri": "https://hooks.example.com/x",
+            "secret": "s" * 24,
+            "pids": [],
+        }
+    )
     assert mentions(aws.table_items(), *PERSONAL)
     stats_before = call(aws, "GET", "/campaign/stats", query=f"pid={P}")[1]["data"]
 

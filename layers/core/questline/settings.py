@@ -47,6 +47,9 @@ class Settings(NamedTuple):
     table_name: str
     parameter_path: str  # where the secrets live in SSM Parameter Store (`questline.secret_store`)
     webhook_queue_url: str
+    erasure_queue_url: str
+    erasure_settle_seconds: int  # how long an erasure waits for requests that read the person before it began
+    erasure_batch_items: int  # how many items one invocation of the erasure function removes at most
     max_body_bytes: int
     auth_cache_seconds: int
     auto_enable_entities: bool
@@ -76,6 +79,9 @@ def get_settings() -> Settings:
         table_name=os.environ.get("TABLE_NAME", "questline"),
         parameter_path=os.environ.get("PARAMETER_PATH", "/questline"),
         webhook_queue_url=os.environ.get("WEBHOOK_QUEUE_URL", ""),
+        erasure_queue_url=os.environ.get("ERASURE_QUEUE_URL", ""),
+        erasure_settle_seconds=_int("ERASURE_SETTLE_SECONDS", 30),
+        erasure_batch_items=_int("ERASURE_BATCH_ITEMS", 4000),
         max_body_bytes=_int("MAX_BODY_BYTES", 256 * 1024),
         auth_cache_seconds=_int("AUTH_CACHE_SECONDS", 30),
         auto_enable_entities=_flag("AUTO_ENABLE_ENTITIES", False),

@@ -16,6 +16,7 @@ from questline import clock
 from questline.campaigns import engine, participants, store
 from questline.campaigns.definition import Campaign
 from questline.campaigns.preview import is_preview
+from questline.errors import NotFound
 from questline.identity.graph import read_identity
 
 
@@ -50,9 +51,10 @@ def on_event_log(log: Mapping[str, Any]) -> int:
     campaigns = [(pid, c) for pid, c in _campaigns_for(entity_id, log) if _interested(c, name, category)]
     if not campaigns:
         return 0
-    identity_id = str(
-        read_identity(entity_id, str(log["identity_id"]))["identity_id"]
-    )  # the survivor, if merged
+    try:
+        identity_id = str(read_identity(entity_id, str(log["identity_id"]))["identity_id"])  # the survivor
+    except NotFound:
+        return 0  # a log that landed while its person was being erased earns nothing (the erase sweeps it)
     facts = engine.EventFacts(str(log["log_id"]), name, category, dict(log.get("data") or {}))
     now = clock.now()
     earned = 0

@@ -32,6 +32,11 @@ def _token(entity_id: str, identity_id: str) -> str:
     return "wt_" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
+def token_key_of(entity_id: str, identity_id: str) -> keys.Key:
+    """Where the identity's widget token is authenticated (erasure removes it)."""
+    return keys.widget_token(secret_hash(_token(entity_id, identity_id)))
+
+
 def token_for(entity_id: str, identity_id: str, *, name: str | None = None) -> tuple[str, bool]:
     """The user's widget token, and whether this call issued it (the first time)."""
     token = _token(entity_id, identity_id)

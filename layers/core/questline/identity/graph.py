@@ -50,6 +50,7 @@ from questline.storage.table import ConditionFailed, TxPut, Update, equals, not_
 MAX_ATTEMPTS = 6
 MAX_REDIRECTS = 16
 PROFILE_FIELDS = ("email", "phone", "timezone", "locale", "name", "avatar")
+ERASED = frozenset({"erasing", "erased"})  # an identity being erased, or erased: it answers for nobody
 
 
 class Resolved(NamedTuple):
@@ -302,7 +303,8 @@ def owners_of(
     identities: dict[str, dict[str, Any]] = {}
     for item in found:
         if item.get("type") == "identity":
-            identities[str(item["identity_id"])] = item
+            if item.get("status") not in ERASED:
+                identities[str(item["identity_id"])] = item
         elif item.get("type") == "identifier":
             owners[f"{item['kind']}#{item['value']}"] = str(item["identity_id"])
     for old, identifier in legacy.items():
@@ -330,8 +332,8 @@ def _follow_redirects(
         moving: dict[str, str] = {}
         for candidate, position in positions.items():
             found = items.get(position)
-            if found is None:
-                raise _Again  # an identity vanished under this resolution (an erase): look again
+            if found is None or found.get("status") in ERASED:
+                raise _Again  # an identity is being erased under this resolution: its identifiers go
             target = found.get("merged_into") if found.get("status") == "merged" else None
             if target:
                 moving[candidate] = str(target)
@@ -458,7 +460,7 @@ def read_identity(entity_id: str, identity_id: str) -> dict[str, Any]:
     current = identity_id
     for _ in range(MAX_REDIRECTS):
         item = table.get(keys.identity(entity_id, current))
-        if item is None:
+        if item is None or item.get("status") in ERASED:
             raise NotFound(f"identity {identity_id} does not exist", field="identityId")
         if item.get("status") != "merged" or not item.get("merged_into"):
             return item

@@ -45,13 +45,16 @@ tenant can address another's items. The docs' access-pattern page is generated f
                    : one UpdateItem, delete one conditional DeleteItem
     webhook_delivery ENT#{e}#WHMSG#{message_id} / #WHMSG
                    GSI1 ENT#{e}#HOOK#{scope}#{hook_id}#DELIVERIES / {created_at}#{message_id}
+                   GSI2 ENT#{e}#IDN#{identity_id}#WHMSGS / {created_at}#{message_id}
                    : a message's delivery record, read consistently by the stream (queued already?), the
                    : delivery function (delivered already? superseded?) and redelivery; a hook's deliveries
-                   : newest first (GSI1, `status` as a filter); `ttl` 30 days after the last queueing
+                   : newest first (GSI1, `status` as a filter); the deliveries that name a person (GSI2,
+                   : for export and erasure); `ttl` 30 days after the last queueing
     (health probe) HEALTH / #PROBE
                    : `GET /health` reads it (it is never written)
     identity       ENT#{e}#IDN#{identity_id} / #META
-                   : read an identity (profile, `claimed`, `status`, `merged_into`, `merged_ids`)
+                   : read an identity (profile, `claimed`, `status`, `merged_into`, `merged_ids`); once
+                   : erased, the erase record: `status` `erasing` then `erased`, no personal data
     identifier     ENT#{e}#IDF#{kind}#{value} / #IDF
                    GSI1 ENT#{e}#IDN#{identity_id}#IDFS / {kind}#{value}
                    : resolve identifiers (one BatchGetItem for a whole request); claim one (conditional
@@ -597,6 +600,15 @@ def webhook_delivery_listing(
         GSI1PK: webhook_deliveries_of(entity_id, scope, hook_id),
         GSI1SK: f"{created_at}#{message_id}",
     }
+
+
+def webhook_deliveries_naming(entity_id: str, identity_id: str) -> str:
+    """The GSI2 partition of the delivery records whose payload names one identity (export, erasure)."""
+    return f"{identity_partition(entity_id, identity_id)}#WHMSGS"
+
+
+def webhook_delivery_of_identity(entity_id: str, identity_id: str, created_at: str, message_id: str) -> Key:
+    return {GSI2PK: webhook_deliveries_naming(entity_id, identity_id), GSI2SK: f"{created_at}#{message_id}"}
 
 
 # --- platform -------------------------------------------------------------------------------------

@@ -42,8 +42,10 @@ def _identity(message: Mapping[str, Any]) -> dict[str, Any]:
     # (messages queued before records existed carry no created_at: their payload's time stands in)
     created_at = str(message.get("created_at") or message["payload"].get("timestamp") or clock.iso())
     message_id = str(message["message_id"])
+    named = (message["payload"].get("data") or {}).get("identity_id")
     return {
         **keys.webhook_delivery_listing(entity_id, scope, hook_id, created_at, message_id),
+        **(keys.webhook_delivery_of_identity(entity_id, str(named), created_at, message_id) if named else {}),
         "type": ITEM_TYPE,
         "entity_id": entity_id,
         "scope": scope,
