@@ -85,6 +85,7 @@ STORY = [
     "claimr_hooks_delete",
     "stream_ledger_entry",
     "webhook_delivery_message",
+    "erasure_message",
 ]
 
 # What answers other than 2xx mean here (every other event answers 2xx).
