@@ -43,7 +43,7 @@ _TOKENS = ("token", "plain")
 
 class Source(NamedTuple):
     partition: str
-    index: str | None = None
+    gsi: str | None = None  # the index the partition is in (None: the table)
 
 
 def mask(token: object) -> str | None:
@@ -109,7 +109,7 @@ def export_person(entity_id: str, identity_id: str, *, limit: int, cursor: str |
     next_cursor = None
     while position < len(sources) and left > 0:
         source = sources[position]
-        page = table.query(source.partition, index=source.index, start_key=start, limit=left)
+        page = table.query(source.partition, index=source.gsi, start_key=start, limit=left)
         for item in page.items:
             if item.get("type") == "identity":
                 continue
