@@ -110,7 +110,7 @@ typecheck: $(VENV)/.lint-installed ## mypy (strict) on the core layer and on eac
 		echo "mypy $$function"; MYPYPATH=layers/core:$$function $(VENV)/bin/mypy $$function || exit 1; \
 	done
 
-BENCHMARKS := coldstart ingest ledger leaderboard webhooks report
+BENCHMARKS := coldstart ingest ledger leaderboard webhooks identity report
 
 bench: $(VENV)/.bench-installed ## Run the benchmarks (DynamoDB Local; about 15 min); bench/REPORT.md and bench/results/
 	@n=0; for name in $(BENCHMARKS); do n=$$((n + 1)); \

@@ -2,7 +2,7 @@
 
     python -m bench.report
 
-Reads bench/results/{coldstart,ingest,ledger,leaderboard,webhooks}.json (written by `make bench`) and the
+Reads bench/results/{coldstart,ingest,ledger,leaderboard,webhooks,identity}.json (written by `make bench`) and the
 functions' memory from template.yaml, and prices each operation with the constants below.
 """
 
@@ -326,6 +326,9 @@ def report() -> str:
             "",
             (RESULTS / "ingest.md").read_text().split("\n\n")[-1].strip(),
         ]
+    identity = _load("identity")
+    if identity:
+        out += ["", "## Merges and erasure", "", (RESULTS / "identity.md").read_text().strip()]
     coldstart = _load("coldstart")
     if coldstart:
         out += ["", "## Cold start (import + init)", "", *coldstart_section(coldstart)]
