@@ -157,7 +157,25 @@ def test_a_publishable_key_can_neither_export_nor_erase(aws: Aws, live_campaign:
     assert aws.table_items() == before
 
 
+def hook(aws: Aws, scope: str) -> None:
+    """A hook of `scope` (as `POST /hook` stores it; written directly: its address check resolves DNS)."""
+    entity_id = aws.values["ENTITY_ID"]
+    get_table().put(
+        {
+            **keys.webhook(entity_id, scope, f"h-{scope}"),
+            "type": "webhook",
+            "entity_id": entity_id,
+            "scope": scope,
+            "hook_id": f"h-{scope}",
+            "uri": "https://hooks.example.com/x",
+            "secret": "s" * 24,
+            "pids": [],
+        }
+    )
+
+
 def test_export_answers_everything_stored_about_the_person(aws: Aws, live_campaign: dict[str, Any]) -> None:
+    hook(aws, "user_reward")
     identity_id = ada(aws)
 
     status, doc = hp(aws, "GET", identity_id, "/export")
@@ -174,6 +192,9 @@ def test_export_answers_everything_stored_about_the_person(aws: Aws, live_campai
     assert [(b["pid"], b["xp"]) for b in doc["balances"]] == [(P, 40)]
     assert any(e["entry_id"] == "r-ada" for e in doc["ledger"])
     assert doc["progress"] and doc["referrals"]
+    assert doc["webhookDeliveries"] and all(
+        d["payload"]["data"]["identity_id"] == identity_id for d in doc["webhookDeliveries"]
+    )
     assert doc["nextCursor"] is None
 
 
@@ -208,20 +229,8 @@ def test_erase_leaves_nothing_of_the_person_in_the_whole_table(
     aws: Aws, live_campaign: dict[str, Any]
 ) -> None:
     identity_id = ada(aws)
-    entity_id = aws.values["ENTITY_ID"]
     merged = hp(aws, "GET", identity_id, "/export")[1]["mergedIds"]
-    get_table().put(  # a hook of the identity scope (as POST /hook stores it)
-        {
-            **keys.webhook(entity_id, "identity", "h1"),
-            "type": "webhook",
-            "entity_id": entity_id,
-            "scope": "identity",
-            "hook_id": "h1",
-            "uri": "https://hooks.example.com/x",
-            "secret": "s" * 24,
-            "pids": [],
-        }
-    )
+    hook(aws, "identity")
     assert mentions(aws.table_items(), *PERSONAL)
     stats_before = call(aws, "GET", "/campaign/stats", query=f"pid={P}")[1]["data"]
 
@@ -313,3 +322,45 @@ def _queued(aws: Aws, queue: str) -> list[dict[str, Any]]:
 def test_an_unknown_person_is_404(aws: Aws, entity: dict[str, str], tail: str) -> None:
     status, body = hp(aws, "GET", "00000000-0000-7000-8000-000000000000", tail)
     assert status == 404 and set(body) == {"message", "code"}
+
+
+def test_an_erase_is_bounded_per_invocation_and_carries_on(aws: Aws, live_campaign: dict[str, Any]) -> None:
+    from questline.identity import erasure
+
+    identity_id = ada(aws)
+    entity_id = aws.values["ENTITY_ID"]
+    for n in range(100):
+        event_logs.write_log(entity_id, identity_id, event_logs.LogInput("heymint", "bulk", "bulk", {"n": n}))
+    assert hp(aws, "DELETE", identity_id)[0] == 202
+
+    rounds = [erasure.sweep(entity_id, identity_id, budget_items=25) for _ in range(3)]
+    assert rounds == [False, False, False]  # over 100 items, 25 at a time: still going, and saying so
+    assert hp(aws, "GET", identity_id, "/erasure")[1]["status"] == "erasing"
+    while not erasure.sweep(entity_id, identity_id, budget_items=25):
+        pass
+    status = hp(aws, "GET", identity_id, "/erasure")[1]
+    assert status["status"] == "erased" and status["removedItems"] >= 100
+    assert mentions(aws.table_items(), *PERSONAL) == []
+
+
+def test_credentials_and_late_stream_records_of_an_erased_person_do_nothing(
+    aws: Aws, live_campaign: dict[str, Any]
+) -> None:
+    from questline.campaigns import leaderboard
+    from questline.campaigns.projection import apply_balance
+
+    identity_id = ada(aws)
+    entity_id = aws.values["ENTITY_ID"]
+    token = call(aws, "GET", "/token", query=f"account={USER_ID}&platform=internal")[1]["data"]["token"]
+    assert call(aws, "GET", "/user/balance", key=token, query=f"pid={P}")[0] == 200
+    balance = get_table().get(keys.balance(entity_id, P, identity_id))
+    assert balance is not None and leaderboard.size_of(entity_id, P) == 2
+
+    assert hp(aws, "DELETE", identity_id)[0] == 202
+    assert call(aws, "GET", "/user/balance", key=token, query=f"pid={P}")[0] == 401  # at once
+    pump_erasures(aws)
+    late = {**balance, "rev": int(balance.get("rev", 0)) + 5, "total": 999, "xp": 999}
+
+    assert apply_balance(late) is False  # a balance change still in flight: never back on the board
+    assert leaderboard.size_of(entity_id, P) == 1
+    assert mentions(aws.table_items(), *PERSONAL) == []
