@@ -141,7 +141,9 @@ def test_every_sample_event_answers_as_its_story_expects(running: tuple[LocalSta
         invoker.close()
 
     expected: dict[str, object] = {
-        name: NOT_2XX.get(name, "2xx") for name in STORY if not name.startswith(("stream_", "webhook_"))
+        name: NOT_2XX.get(name, "2xx")
+        for name in STORY
+        if not name.startswith(("stream_", "webhook_", "erasure_"))
     }
     seen = {
         name: "2xx" if 200 <= status < 300 else status
@@ -151,9 +153,11 @@ def test_every_sample_event_answers_as_its_story_expects(running: tuple[LocalSta
     assert seen == expected
     assert answers["stream_ledger_entry"] == {"batchItemFailures": []}
     assert answers["webhook_delivery_message"] == {"batchItemFailures": []}  # no such hook: dropped, done
+    assert answers["erasure_message"] == {"batchItemFailures": []}  # no such erasure: nothing to do
     assert functions["claimr_users_balance"] == "ClaimrUsersFunction"
     assert functions["heymint_claim"] == "HeyMintFunction"
     assert functions["webhook_delivery_message"] == "WebhookDeliveryFunction"
+    assert functions["erasure_message"] == "ErasureFunction"
     for placeholder in ("IDENTITY_ID", "EVENT_ID", "CLAIM_TOKEN", "KEY_ID", "ADMIN_USER_ID", "REF_ID"):
         assert any(line.startswith(f"${{{placeholder}}} = ") for line in made), placeholder
     # the events that spend what they name (delete the entity, rotate the user's token) got their own:
