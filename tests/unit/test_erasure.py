@@ -364,3 +364,25 @@ def test_credentials_and_late_stream_records_of_an_erased_person_do_nothing(
     assert apply_balance(late) is False  # a balance change still in flight: never back on the board
     assert leaderboard.size_of(entity_id, P) == 1
     assert mentions(aws.table_items(), *PERSONAL) == []
+
+
+def test_the_other_side_of_a_refused_merge_forgets_the_person(
+    aws: Aws, live_campaign: dict[str, Any]
+) -> None:
+    from questline.identity import identifiers as ids
+    from questline.identity.authority import Authority, LinkConflict, record_conflicts
+    from questline.identity.graph import resolve
+
+    identity_id = ada(aws)
+    entity_id = aws.values["ENTITY_ID"]
+    carol = resolve(entity_id, [ids.unique_identifier("carol")]).identity_id
+    refused = LinkConflict(carol, identity_id, "both_known", ids.unique_identifier(USER_ID))
+    record_conflicts(entity_id, [refused], Authority.PUBLIC)
+    assert mentions([i for i in aws.table_items() if i.get("identity_id") == carol], USER_ID)
+
+    assert hp(aws, "DELETE", identity_id)[0] == 202
+    pump_erasures(aws)
+
+    items = aws.table_items()
+    assert mentions(items, *PERSONAL) == []
+    assert [i for i in mentions(items, identity_id) if i["type"] == "identity_conflict"] == []

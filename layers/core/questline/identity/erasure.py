@@ -234,6 +234,9 @@ def _sweep_identity(entity_id: str, identity_id: str, budget: _Budget) -> None:
             return [keys.push_token(entity_id, str(item["token_hash"]))]
         if item.get("type") == "event_log" and item.get("unique_identifier"):
             return [keys.idempotency(entity_id, str(item["event_key"]), str(item["unique_identifier"]))]
+        if item.get("type") == "identity_conflict" and item.get("other_identity_id"):
+            # the other side's record of the refused merge names this person (and maybe an identifier)
+            return [keys.identity_conflict(entity_id, str(item["other_identity_id"]), identity_id)]
         return []
 
     _drain(
