@@ -33,6 +33,7 @@ PERSONAL = (
     "ada-fingerprint",
     "ada-item-777",
     "ada-anon-1",
+    "ada-event-id",
 )
 
 
@@ -139,6 +140,17 @@ def ada(aws: Aws) -> str:
     referred = {"account": USER_ID, "platform": "internal", "pid": P, "ref_id": ref}
     assert call(aws, "POST", "/user/ref_id", body=referred)[0] == 200, referred
     endu(aws, c_user_id=identity_id, fingerprint="ada-fingerprint")
+    for env in ("", "dev"):  # a live event and a preview's (`env=dev`), each with an idempotency id
+        event = {
+            "account": USER_ID,
+            "platform": "internal",
+            "pid": P,
+            "name": "level_completed",
+            "category": "gameplay",
+            "id": f"ada-event-id{env}",
+            "data": {"level": "ada-item-777"},
+        }
+        assert call(aws, "POST", "/event", body={**event, **({"env": env} if env else {})})[0] == 200
     aws.pump_stream()
     return identity_id
 

@@ -266,7 +266,17 @@ def _sweep_participant(entity_id: str, pid: str, identity_id: str, budget: _Budg
         deletes.append(keys.referee(entity_id, pid, str(state["referrer"]), identity_id))
     table.batch_write(deletes=deletes)
     budget.spend(len(deletes))
-    _drain(budget, keys.participant_partition(entity_id, pid, identity_id))
+
+    def beside(item: dict[str, Any]) -> list[keys.Key]:  # a preview's event (`env=dev`) and its key
+        if item.get("type") == "event_log" and item.get("unique_identifier"):
+            return [
+                keys.preview_idempotency(
+                    entity_id, pid, str(item["event_key"]), str(item["unique_identifier"])
+                )
+            ]
+        return []
+
+    _drain(budget, keys.participant_partition(entity_id, pid, identity_id), also=beside)
 
 
 def _leave_board(entity_id: str, pid: str, identity_id: str) -> None:
