@@ -2,8 +2,8 @@
 
     python -m bench.report
 
-Reads bench/results/{coldstart,ingest,ledger,leaderboard,webhooks,identity}.json (written by `make bench`) and the
-functions' memory from template.yaml, and prices each operation with the constants below.
+Reads bench/results/{coldstart,ingest,ledger,leaderboard,webhooks,identity}.json (written by `make bench`)
+and the functions' memory from template.yaml, and prices each operation with the constants below.
 """
 
 from __future__ import annotations
