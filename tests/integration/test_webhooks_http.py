@@ -136,10 +136,41 @@ def test_rewards_and_completions_reach_their_hooks_signed(
     assert activity["data"]["action_id"] == "daily_login" and activity["data"]["pid"] == PID
     rewards = sorted(p["data"]["xp"] for p in payloads if p["type"] == "user_reward")
     assert rewards == [25, 50]
+    # each names the user as the integrator does, beside the identity id (no wallet, no user id known)
+    assert {(p["data"]["account"], p["data"]["platform"]) for p in payloads} == {(account, "discord")}
+    assert len({p["data"]["identity_id"] for p in payloads}) == 1
+    assert not any("address" in p["data"] or "user_id" in p["data"] for p in payloads)
     listed = tenant.deliveries("user_reward", "rewards")
     assert [d["status"] for d in listed] == ["delivered", "delivered"]
     assert [len(d["attempts"]) for d in listed] == [1, 1] and listed[0]["attempts"][0]["status_code"] == 200
     assert tenant.deliveries("user_activity", "elsewhere") == []
+
+
+def test_payloads_name_wallet_users_and_the_integrators_user_id(
+    stack: LocalStack, tenant: Tenant, receiver: Receiver, hooks_removed: None
+) -> None:
+    tenant.hook("user_reward", "names", receiver.url, WHSEC)
+    wallet = "0x" + uuid.uuid4().hex + "AbCdEf01"
+    user_id = f"user-{uuid.uuid4().hex[:8]}"
+
+    tenant.ok("POST", "/wallet/reward", json={"address": wallet, "pid": PID, "id": uuid.uuid4().hex, "xp": 3})
+    body = {"account": user_id, "platform": "internal", "pid": PID, "id": uuid.uuid4().hex, "xp": 4}
+    tenant.ok("POST", "/user/reward", json=body)
+
+    eventually(lambda: len(receiver.requests) >= 2, timeout=60)
+    by_xp = {p["data"]["xp"]: p["data"] for p in verified(receiver, {"user_reward": key_of(WHSEC)})}
+    names = ("user_id", "account", "platform", "address")
+    assert {k: by_xp[3][k] for k in names if k in by_xp[3]} == {
+        "account": wallet.lower(),
+        "platform": "web3",
+        "address": wallet.lower(),
+    }
+    assert {k: by_xp[4][k] for k in names if k in by_xp[4]} == {
+        "user_id": user_id,
+        "account": user_id,
+        "platform": "internal",
+    }
+    assert by_xp[3]["identity_id"] != by_xp[4]["identity_id"]
 
 
 def test_a_receiver_failing_three_times_gets_the_message_on_the_fourth_attempt_once(

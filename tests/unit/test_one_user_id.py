@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from questline.identity import identifiers as ids
 from questline.identity.graph import identifier_item, new_identity_item, resolve
-from questline.storage import get_table
+from questline.storage import get_table, keys
 from tests.support import api_event
 from tests.unit.conftest import Aws
 from tests.unit.test_claimr import call
@@ -55,3 +55,5 @@ def test_people_stored_under_the_older_kinds_are_still_found(aws: Aws) -> None:
         assert found.identity_id == person["identity_id"]
         again = table.get({"PK": f"ENT#{E}#IDF#uid#{old.value.removeprefix('internal#')}", "SK": "#IDF"})
         assert again is not None and again["identity_id"] == person["identity_id"]  # moved to the uid key
+        named = table.get(keys.identity(E, str(person["identity_id"])))
+        assert named is not None and named["known_user_id"] == old.value.removeprefix("internal#")

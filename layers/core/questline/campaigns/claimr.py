@@ -25,6 +25,7 @@ from questline.events.logs import LogInput, list_logs, log_item
 from questline.identity import identifiers
 from questline.identity.graph import partitions_of, read_identity, resolve
 from questline.identity.identifiers import WALLET_PLATFORMS, Identifier
+from questline.identity.names import names_of
 from questline.identity.profiles import update_profile
 from questline.identity.public_ids import public_user_id
 from questline.storage import get_table, keys
@@ -39,6 +40,18 @@ MAX_EVENTS_LISTED = 1000
 class User(NamedTuple):
     identity_id: str
     label: str  # how claimr names the user in answers (the account, or the wallet address)
+    via: Identifier | None = None  # the identifier the request named the user by
+    item: dict[str, Any] | None = None  # the identity item, when resolving it read or wrote it
+
+
+def names_of_user(entity_id: str, user: User) -> dict[str, str]:
+    """How the integrator knows the user, for the activity items a request writes directly (rewards,
+    withdrawals, widget tokens): the identifier the request named, then the identity's names (one
+    GetItem, unless resolving already had the item)."""
+    item = user.item
+    if item is None:
+        item = get_table().get(keys.identity(entity_id, user.identity_id), consistent=True)
+    return names_of(item, user.via)
 
 
 def user_identifier(account: str, platform: str) -> Identifier:
@@ -53,7 +66,7 @@ def _registered(entity_id: str, identifier: Identifier, label: str, *, create: b
     resolved = resolve(entity_id, [identifier], create=create)
     if resolved.created:
         update_profile(entity_id, resolved.identity_id, fields={"name": label})
-    return User(resolved.identity_id, label)
+    return User(resolved.identity_id, label, identifier, resolved.item)
 
 
 def find_user(entity_id: str, account: str, platform: str, *, create: bool) -> User:
@@ -125,7 +138,9 @@ def _active(scope: Scope, user: User) -> None:
 def user_token(entity_id: str, account: str, platform: str, name: str | None) -> str:
     user = find_user(entity_id, account, platform, create=True)
     update_profile(entity_id, user.identity_id, fields={"name": name or account})
-    token, issued = widgets.token_for(entity_id, user.identity_id, name=name or account)
+    token, issued = widgets.token_for(
+        entity_id, user.identity_id, name=name or account, names=names_of_user(entity_id, user)
+    )
     if issued:
         record_monthly_activity(entity_id, user.identity_id)
     return token
@@ -158,7 +173,7 @@ def _xp(xp: int, field: str = "xp") -> int:
 
 
 def _reward(scope: Scope, user: User, entry_id: str, xp: int) -> bool:
-    entry = Entry(entry_id, user.identity_id, "xp", _xp(xp), "reward")
+    entry = Entry(entry_id, user.identity_id, "xp", _xp(xp), "reward", names_of_user(scope.entity_id, user))
     applied = ledger.change(scope.entity_id, scope.storage_pid, entry)
     if applied:
         _active(scope, user)
@@ -167,7 +182,9 @@ def _reward(scope: Scope, user: User, entry_id: str, xp: int) -> bool:
 
 
 def _withdraw(scope: Scope, user: User, entry_id: str, xp: int, strict: bool) -> bool:
-    entry = Entry(entry_id, user.identity_id, "xp", -_xp(xp), "withdraw")
+    entry = Entry(
+        entry_id, user.identity_id, "xp", -_xp(xp), "withdraw", names_of_user(scope.entity_id, user)
+    )
     return ledger.change(scope.entity_id, scope.storage_pid, entry, strict=strict)
 
 
@@ -497,6 +514,7 @@ def action_value(
         user.identity_id,
         campaign,
         lambda state: engine.apply_value(campaign, state, aid, value, now),
+        via=user.via,
     )
     _active(scope, user)
     return _report(scope, outcome)
@@ -516,6 +534,7 @@ def stream_value(
         user.identity_id,
         campaign,
         lambda state: engine.apply_stream(campaign, state, stream, value, now),
+        via=user.via,
     )
     _active(scope, user)
     return _report(scope, outcome)

@@ -67,7 +67,12 @@ def _consolidate_campaign(entity_id: str, pid: str, survivor_id: str, loser_id: 
         }
         for bucket, amount in moved.items():
             credit = Entry(
-                f"m:{loser_id}:{bucket}", survivor_id, bucket, amount, "merge", {"from_identity_id": loser_id}
+                f"m:{loser_id}:{bucket}",
+                survivor_id,
+                bucket,
+                amount,
+                "merge",
+                {"from_identity_id": loser_id, **survivor.names},
             )
             debit = Entry(
                 f"m:{loser_id}:{bucket}:out",
@@ -75,7 +80,7 @@ def _consolidate_campaign(entity_id: str, pid: str, survivor_id: str, loser_id: 
                 bucket,
                 -amount,
                 "merge",
-                {"to_identity_id": survivor_id},
+                {"to_identity_id": survivor_id, **loser.names},
             )
             operations += [
                 TxPut(entry_item(entity_id, pid, credit), condition=not_exists()),

@@ -25,6 +25,8 @@ from questline.campaigns.definition import Campaign
 from questline.campaigns.ledger import Entry, balance_update, entry_item, task_xp_attribute, task_xp_of
 from questline.campaigns.preview import expiry
 from questline.errors import Retryable
+from questline.identity.identifiers import Identifier
+from questline.identity.names import names_of
 from questline.storage import get_table, keys
 from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, equals, not_exists
 
@@ -39,6 +41,7 @@ class Participant(NamedTuple):
     state: dict[str, Any]
     version: int
     balance: dict[str, int]
+    names: dict[str, str] = {}  # how the integrator knows the person (`questline.identity.names`)
 
 
 class _Stale(Exception):
@@ -50,16 +53,23 @@ def participation_listing(entity_id: str, identity_id: str, pid: str) -> dict[st
     return keys.campaign_listing(entity_id, identity_id, pid, "state")
 
 
-def read(entity_id: str, pid: str, identity_id: str) -> Participant:
+def read(entity_id: str, pid: str, identity_id: str, *, via: Identifier | None = None) -> Participant:
+    """The participant's state and balance, and the names its activity items carry (from the identity
+    item, in the same BatchGetItem; `via` is the identifier the request named the person by)."""
     found = {
         item["SK"]: item
         for item in get_table().batch_get(
-            [keys.participant(entity_id, pid, identity_id), keys.balance(entity_id, pid, identity_id)],
+            [
+                keys.participant(entity_id, pid, identity_id),
+                keys.balance(entity_id, pid, identity_id),
+                keys.identity(entity_id, identity_id),
+            ],
             consistent=True,
         )
     }
     state = found.get("#STATE") or {}
     balance = found.get("#BAL") or {}
+    identity = found.get(keys.identity(entity_id, identity_id)[keys.SK])
     return Participant(
         entity_id,
         pid,
@@ -70,6 +80,7 @@ def read(entity_id: str, pid: str, identity_id: str) -> Participant:
             **{bucket: int(balance.get(bucket, 0)) for bucket in ("xp", "ref_xp", "ugc_xp", "total")},
             **task_xp_of(balance),
         },
+        names_of(identity, via),
     )
 
 
@@ -104,6 +115,7 @@ def _activity(p: Participant, key: dict[str, str], kind: str, **fields: Any) -> 
         "pid": p.pid,
         "identity_id": p.identity_id,
         "at": clock.iso(),
+        **p.names,
         **fields,
         **expiry(p.pid),
     }
@@ -128,7 +140,7 @@ def _earnings(p: Participant, outcome: engine.Outcome) -> tuple[list[Any], int, 
             "xp",
             done.xp,
             "completion",
-            {"action_id": done.action_id},
+            {"action_id": done.action_id, **p.names},
         )
         operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
         earned += done.xp
@@ -146,7 +158,7 @@ def _earnings(p: Participant, outcome: engine.Outcome) -> tuple[list[Any], int, 
                 "xp",
                 quest.xp,
                 "quest",
-                {"quest_id": quest.quest_id},
+                {"quest_id": quest.quest_id, **p.names},
             )
             operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
             earned += quest.xp
@@ -169,7 +181,15 @@ def _referral(
     link_set: dict[str, Any] = {}
     link_add: dict[str, Any] = {}
     total_after = p.balance["total"] + earned
-    if not state.get("referral_valid") and engine.referral_becomes_valid(campaign, state, total_after):
+    becomes_valid = not state.get("referral_valid") and engine.referral_becomes_valid(
+        campaign, state, total_after
+    )
+    credits = bool(referrer_xp) and (becomes_valid or bool(state.get("referral_valid")))
+    # the referrer's names, for the items that name them: one GetItem, only when there are such items
+    referrer_names: dict[str, str] = {}
+    if credits or becomes_valid:
+        referrer_names = names_of(get_table().get(keys.identity(p.entity_id, referrer)))
+    if becomes_valid:
         state["referral_valid"] = True
         validated = referrer
         link_set = {"status": "valid", "valid_at": clock.iso()}
@@ -180,13 +200,19 @@ def _referral(
                 "referral",
                 referrer_id=referrer,
                 status="valid",
+                **({"referrer": referrer_names} if referrer_names else {}),
             ),
             TxUpdate(keys.participant(p.entity_id, p.pid, referrer), Update(add={"valid_referrals": 1})),
         ]
     if state.get("referral_valid") and referrer_xp:
         total = sum(xp for _, xp in referrer_xp)
         for entry_id, xp in referrer_xp:
-            entry = Entry(entry_id, referrer, "ref_xp", xp, "referral", {"referee_id": p.identity_id})
+            details = {
+                "referee_id": p.identity_id,
+                **referrer_names,
+                **({"referee": p.names} if p.names else {}),
+            }
+            entry = Entry(entry_id, referrer, "ref_xp", xp, "referral", details)
             operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
         update = balance_update(p.entity_id, p.pid, referrer, {"ref_xp": total})
         operations.append(TxUpdate(keys.balance(p.entity_id, p.pid, referrer), update))
@@ -221,10 +247,13 @@ def run(
     identity_id: str,
     campaign: Campaign,
     compute: Callable[[dict[str, Any]], engine.Outcome],
+    *,
+    via: Identifier | None = None,
 ) -> engine.Outcome:
-    """Compute an outcome from the current state and commit it, again on a concurrent change."""
+    """Compute an outcome from the current state and commit it, again on a concurrent change. `via`: the
+    identifier the request named the person by (its activity items name them by it first)."""
     for attempt in range(ATTEMPTS):
-        participant = read(entity_id, pid, identity_id)
+        participant = read(entity_id, pid, identity_id, via=via)
         outcome = compute(participant.state)
         if not outcome.changed:
             return outcome

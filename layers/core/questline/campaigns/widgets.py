@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Mapping
 from typing import Any
 
 from questline import clock, signing
@@ -37,8 +38,11 @@ def token_key_of(entity_id: str, identity_id: str) -> keys.Key:
     return keys.widget_token(secret_hash(_token(entity_id, identity_id)))
 
 
-def token_for(entity_id: str, identity_id: str, *, name: str | None = None) -> tuple[str, bool]:
-    """The user's widget token, and whether this call issued it (the first time)."""
+def token_for(
+    entity_id: str, identity_id: str, *, name: str | None = None, names: Mapping[str, str] | None = None
+) -> tuple[str, bool]:
+    """The user's widget token, and whether this call issued it (the first time). `names`: how the
+    integrator knows the user (`questline.identity.names`), for the `user_login` webhook."""
     token = _token(entity_id, identity_id)
     item: dict[str, Any] = {
         **keys.widget_token(secret_hash(token)),
@@ -47,6 +51,7 @@ def token_for(entity_id: str, identity_id: str, *, name: str | None = None) -> t
         "identity_id": identity_id,
         "name": name,
         "issued_at": clock.iso(),
+        **dict(names or {}),
     }
     try:
         get_table().put_new(item)

@@ -42,10 +42,11 @@ from questline.identity.authority import (
 )
 from questline.identity.identifiers import Identifier, legacy_keys
 from questline.identity.profiles import fold_within_cap
+from questline.identity.names import KNOWN_FIELDS, known_as, missing_from
 from questline.ids import new_id
 from questline.storage import get_table, keys
 from questline.storage.keys import GSI1
-from questline.storage.table import ConditionFailed, TxPut, Update, equals, not_exists
+from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, equals, exists, not_exists
 
 MAX_ATTEMPTS = 6
 MAX_REDIRECTS = 16
@@ -279,7 +280,7 @@ class _Linking:
             else:
                 refused.add(identifier.key)
                 self.conflicts.append(LinkConflict(survivor_id, None, reason, identifier))
-        _claim(self.entity_id, survivor_id, claims)
+        _claim(self.entity_id, survivor_id, claims, missing_from(self.actives[survivor_id], claims))
         return refused
 
 
@@ -312,6 +313,12 @@ def owners_of(
             owners[identifier.key] = owners[old]
             with contextlib.suppress(ConditionFailed):
                 get_table().put_new(identifier_item(entity_id, owners[old], identifier))
+                get_table().update(  # and the person is named by it (`questline.identity.names`)
+                    keys.identity(entity_id, owners[old]),
+                    Update(set_if_absent=known_as([identifier])),
+                    condition=exists(),
+                    return_values="NONE",
+                )
     return {key: owner for key, owner in owners.items() if key not in legacy}, identities
 
 
@@ -355,7 +362,7 @@ def _create_or_again(entity_id: str, wanted: Sequence[Identifier]) -> Resolved:
 
 
 def _create(entity_id: str, wanted: Sequence[Identifier]) -> Resolved:
-    item = new_identity_item(entity_id)
+    item = {**new_identity_item(entity_id), **known_as(wanted)}
     identity_id = str(item["identity_id"])
     operations: list[Any] = [TxPut(item, condition=not_exists())]
     operations += [TxPut(identifier_item(entity_id, identity_id, i), condition=not_exists()) for i in wanted]
@@ -363,13 +370,22 @@ def _create(entity_id: str, wanted: Sequence[Identifier]) -> Resolved:
     return Resolved(identity_id, created=True, item=item)
 
 
-def _claim(entity_id: str, identity_id: str, claims: Sequence[Identifier]) -> None:
+def _claim(entity_id: str, identity_id: str, claims: Sequence[Identifier], known: Mapping[str, Any]) -> None:
+    """Claim identifiers for an identity, and name it by those of a kind it had none of
+    (`questline.identity.names`), in one conditional transaction."""
     if not claims:
         return
-    try:
-        get_table().transact_write(
-            [TxPut(identifier_item(entity_id, identity_id, i), condition=not_exists()) for i in claims]
+    operations: list[Any] = [
+        TxPut(identifier_item(entity_id, identity_id, i), condition=not_exists()) for i in claims
+    ]
+    if known:
+        operations.append(
+            TxUpdate(
+                keys.identity(entity_id, identity_id), Update(set_if_absent=dict(known)), condition=exists()
+            )
         )
+    try:
+        get_table().transact_write(operations)
     except ConditionFailed:
         raise _Again from None  # claimed concurrently by someone: resolve again (and merge)
 
@@ -391,7 +407,9 @@ def _merge(entity_id: str, survivor: dict[str, Any], loser: dict[str, Any]) -> N
     survivor_id, loser_id = str(survivor["identity_id"]), str(loser["identity_id"])
     # 1. the survivor answers for the loser from now on, and takes the profile fields it lacks
     absorbed = {loser_id, *map(str, loser.get("merged_ids") or ())}
-    fold: dict[Any, Any] = {field: loser[field] for field in PROFILE_FIELDS if loser.get(field) is not None}
+    fold: dict[Any, Any] = {
+        field: loser[field] for field in (*PROFILE_FIELDS, *KNOWN_FIELDS) if loser.get(field) is not None
+    }
     # the loser's traits the survivor lacks, as many as the survivor's cap holds (its own traits win)
     folded = fold_within_cap(survivor.get("data") or {}, loser.get("data") or {})
     fold.update({("data", key): value for key, value in folded.items()})

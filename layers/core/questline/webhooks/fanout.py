@@ -65,9 +65,17 @@ def hooks_for(entity_id: str, scope: str | None) -> list[dict[str, Any]]:
         start = page.last_key
 
 
+# When the activity happened, by item type: the payload's timestamp, so a replay makes the same payload.
+_TIME_FIELDS = ("created_at", "at", "issued_at")
+
+
 def build_message(source_id: str, item: Mapping[str, Any], hook: Mapping[str, Any]) -> dict[str, Any]:
+    """One hook's message for an activity item. The payload is the item's public fields only: the names
+    the person is known by (`questline.identity.names`) were stored on the item when it was written, so
+    building it reads nothing, and a replayed record builds the same payload."""
     scope = SCOPE_BY_TYPE[str(item["type"])]
-    return _message(source_id, str(item["entity_id"]), scope, scope, public_view(item), hook)
+    happened = next((str(item[f]) for f in _TIME_FIELDS if item.get(f)), None)
+    return _message(source_id, str(item["entity_id"]), scope, scope, public_view(item), hook, happened)
 
 
 def _message(
@@ -77,7 +85,9 @@ def _message(
     event_type: str,
     data: Mapping[str, Any],
     hook: Mapping[str, Any],
+    timestamp: str | None = None,
 ) -> dict[str, Any]:
+    """`timestamp`: when the event happened (the payload's, so a replay makes the same payload)."""
     digest = hashlib.sha256(f"{source_id}:{hook['hook_id']}".encode()).hexdigest()[:32]
     now = clock.iso()
     return {
@@ -87,7 +97,7 @@ def _message(
         "hook_id": hook["hook_id"],
         "generation": 1,
         "created_at": now,
-        "payload": {"type": event_type, "timestamp": now, "data": dict(data)},
+        "payload": {"type": event_type, "timestamp": timestamp or now, "data": dict(data)},
     }
 
 
@@ -142,7 +152,10 @@ def fan_out_event(
     """Queue one event of a scope whose hooks take every event of the entity (no campaigns), once per
     `source_id` (a stream record's id) and hook; returns how many messages were queued."""
     hooks = hooks_for(entity_id, scope)
-    return _queue_once([_message(source_id, entity_id, scope, event_type, data, hook) for hook in hooks])
+    happened = next((str(data[f]) for f in ("merged_at", "first_at", "erased_at") if data.get(f)), None)
+    return _queue_once(
+        [_message(source_id, entity_id, scope, event_type, data, hook, happened) for hook in hooks]
+    )
 
 
 def _queue_once(messages: list[dict[str, Any]]) -> int:
