@@ -158,12 +158,6 @@ def test_every_block_of_the_walkthrough_works_when_pasted(walkthrough: list[tupl
     assert "logs" in _json_lines(heymint)[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs issue 12 (W12): the integrator's user id as one identifier on every surface (DESIGN §4); "
-    "on this branch Parcelvoy's external_id, claimr's internal account and HeyMint's uniqueIdentifier are "
-    "three identities. Remove this marker when issue 12 is merged.",
-)
 def test_heymint_sees_the_person_parcelvoy_identified(walkthrough: list[tuple[str, int, str]]) -> None:
     logs = _json_lines(walkthrough[-1][2])[0]["logs"]
     assert [(log["eventSlug"], log["source"]) for log in logs] == [("signed_up", "parcelvoy")]
