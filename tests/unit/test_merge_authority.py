@@ -81,33 +81,48 @@ def test_the_issues_takeover_with_a_publishable_key_fails(aws: Aws, live: None) 
     assert [c["reason"] for c in conflicts(aws.values["ENTITY_ID"], victim)] == ["named_by_id"]
 
 
-def test_a_publishable_key_never_adds_a_second_account_or_wallet(aws: Aws, live: None) -> None:
+def test_a_publishable_key_never_adds_an_account_or_wallet_beside_one_with_points(
+    aws: Aws, live: None
+) -> None:
+    wallet = {"chain_type": "evm", "chain_account": "0x" + "a" * 40}
     reward(aws, "0x" + "a" * 40, 10, platform="web3")
     victim = owner(aws, ids.wallet("0x" + "a" * 40))
-    assert victim is not None
-    record(
-        aws,
-        p_user_id="1",
-        platform_type="Discord",
-        blockchain={"chain_type": "evm", "chain_account": "0x" + "a" * 40},
-    )
-    # the victim had no account: a new one may join (the documented rule) …
-    assert owner(aws, ids.account("discord", "1")) == victim
-    # … but never a second one, nor a second wallet
-    record(
-        aws,
-        p_user_id="2",
-        platform_type="Telegram",
-        blockchain={"chain_type": "evm", "chain_account": "0x" + "a" * 40},
-    )
-    record(aws, fingerprint="fp-v", p_user_id="1", platform_type="Discord")
-    record(aws, fingerprint="fp-v", blockchain={"chain_type": "evm", "chain_account": "0x" + "b" * 40})
+    reward(aws, "gamer", 20)
+    gamer = owner(aws, ids.account("discord", "gamer"))
+    assert victim is not None and gamer is not None
 
-    assert owner(aws, ids.account("telegram", "2")) not in (None, victim)  # a person of its own
+    # a wallet address is public: "my new Discord account + your wallet" makes the account a person of its
+    # own while the wallet's person has points
+    record(aws, p_user_id="1", platform_type="Discord", blockchain=wallet)
+    # a Discord id is easy to find: "your account + my new wallet" links nothing
+    record(
+        aws,
+        p_user_id="gamer",
+        platform_type="Discord",
+        blockchain={"chain_type": "evm", "chain_account": "0x" + "b" * 40},
+    )
+    # nor a second one of a kind
+    record(aws, p_user_id="2", platform_type="Telegram", blockchain=wallet)
+    record(aws, fingerprint="fp-v", blockchain=wallet)
+
+    assert owner(aws, ids.account("discord", "1")) not in (None, victim)
+    assert owner(aws, ids.account("telegram", "2")) not in (None, victim)
+    assert owner(aws, ids.wallet("0x" + "b" * 40)) is None
     assert owner(aws, ids.fingerprint("fp-v")) == victim  # anonymous identifiers join
-    assert owner(aws, ids.wallet("0x" + "b" * 40)) not in (None, victim)
     reasons = sorted(c["reason"] for c in conflicts(aws.values["ENTITY_ID"], victim))
     assert reasons == ["both_known", "both_known"]
+    assert [c["reason"] for c in conflicts(aws.values["ENTITY_ID"], gamer)] == ["balance_held"]
+    # without points to lose, a Discord user may gain a wallet (Endu's "mutation", test_ingest_function)
+
+
+def test_an_account_and_a_wallet_new_together_join_an_anonymous_person(aws: Aws, live: None) -> None:
+    record(aws, fingerprint="fp-new")
+    visitor = owner(aws, ids.fingerprint("fp-new"))
+
+    wallet = {"chain_type": "evm", "chain_account": "0x" + "d" * 40}
+    record(aws, fingerprint="fp-new", p_user_id="9", platform_type="Discord", blockchain=wallet)
+
+    assert owner(aws, ids.account("discord", "9")) == owner(aws, ids.wallet("0x" + "d" * 40)) == visitor
 
 
 def test_a_publishable_key_never_merges_two_known_people(aws: Aws, live: None) -> None:

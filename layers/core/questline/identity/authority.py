@@ -4,7 +4,9 @@ A publishable key (`pk_`) ships inside apps, so anyone holds it. With it a reque
 only identifiers that are new, or anonymous (a fingerprint, an anonymous id):
 
 * it never adds an identifier to an identity it names by id (Endu `c_user_id`): it only records the event;
-* it never attaches a platform account or a wallet to an identity that already holds one of that kind;
+* it never attaches a platform account or a wallet to an identity that already holds one of that kind, nor
+  to one that holds the other kind and a non-zero balance ("a new account beside your public wallet
+  address" must not reach your points; linking those takes the `sk_` or a verified claim);
 * it never merges two identities that each hold an integrator user id, a platform account, a wallet or a
   non-zero balance.
 
@@ -35,6 +37,7 @@ MAX_IDENTIFIERS = 50  # identifiers one person may hold
 # What an identifier says about whom it belongs to. Anonymous kinds (fingerprint, anonymous id) say
 # nothing: they have no class.
 CLASS_OF_KIND = {"uid": "user", "ext": "user", "acct": "account", "wallet": "wallet"}
+OWNED_CLASSES = frozenset({"account", "wallet"})  # what proves who someone is elsewhere (a login, a key pair)
 
 
 class Authority(StrEnum):
@@ -113,9 +116,16 @@ def _nonzero(balance: Mapping[str, Any]) -> bool:
 
 
 def attach_refusal(
-    authority: Authority, identifier: Identifier, holds: Holdings, *, named: bool
+    authority: Authority,
+    identifier: Identifier,
+    holds: Holdings,
+    *,
+    named: bool,
+    before: Holdings | None = None,
 ) -> str | None:
-    """Why `identifier` (held by nobody) may not join an identity holding `holds`; None when it may."""
+    """Why `identifier` (held by nobody) may not join an identity holding `holds`; None when it may.
+    `before`: what the identity held before this request (by default `holds`): identifiers new together in
+    one request (a Discord account and a wallet first seen together) may join a person together."""
     kind = class_of(identifier)
     if named and authority.is_public:
         return "named_by_id"  # a publishable key names an identity only to record on it
@@ -123,8 +133,15 @@ def attach_refusal(
         return "identifier_limit"
     if kind == "user" and "user" in holds.classes and authority is not Authority.VERIFIED:
         return "another_user_id"  # a second integrator user id is another person
-    if authority.is_public and kind in ("account", "wallet") and kind in holds.classes:
-        return f"{kind}_held"
+    if authority.is_public and kind in OWNED_CLASSES:
+        if kind in holds.classes:
+            return f"{kind}_held"
+        # One of the other kind joins (Endu's "mutation": the same Discord user, now with a wallet) only while
+        # the person has nothing to lose: a wallet address is public on chain and a Discord id is easy to
+        # find, so "my new account + your wallet" must not hand the account your points.
+        other = (before if before is not None else holds).classes & OWNED_CLASSES
+        if other and holds.balance:
+            return "balance_held"
     return None
 
 

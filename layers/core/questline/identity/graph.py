@@ -226,7 +226,8 @@ class _Linking:
         fresh = [first] + [
             i
             for i in self.wanted[1:]
-            if i.key not in self.owners and attach_refusal(self.authority, i, alone, named=False) is None
+            if i.key not in self.owners
+            and attach_refusal(self.authority, i, alone, named=False, before=Holdings()) is None
         ]
         made = _create_or_again(self.entity_id, fresh)
         target = made.identity_id
@@ -269,11 +270,11 @@ class _Linking:
         """New identifiers join the survivor where the rules allow; the keys of those refused."""
         claims: list[Identifier] = []
         refused: set[str] = set()
-        have = self.held(survivor_id)
+        have = before = self.held(survivor_id)
         for identifier in self.wanted:
             if identifier.key in self.owners:
                 continue
-            reason = attach_refusal(self.authority, identifier, have, named=self.named)
+            reason = attach_refusal(self.authority, identifier, have, named=self.named, before=before)
             if reason is None:
                 claims.append(identifier)
                 have = have.joined(Holdings.of([identifier]))
