@@ -15,7 +15,7 @@ import pytest
 from questline.storage import get_table, keys
 from tests.support import Receiver, api_event
 from tests.unit.conftest import Aws
-from tests.unit.test_claimr import P, call, link_wallet, live_campaign
+from tests.unit.test_claimr import USERS, P, call, link_wallet, live_campaign
 from tests.unit.test_webhooks import Queue, delivery_records, queued, register_hook
 
 __all__ = ["live_campaign"]  # the fixture, shared with the claimr tests
@@ -130,6 +130,28 @@ def test_a_parcelvoy_or_heymint_user_is_named_by_their_user_id(
         "account": "E-7",
         "platform": "internal",
     }
+
+
+def test_referrals_and_logins_name_both_people(
+    aws: Aws, live_campaign: dict[str, Any], receiver: Receiver
+) -> None:
+    for scope in ("referral", "user_login", "user_reward"):
+        register_hook(aws.values["ENTITY_ID"], receiver.url, scope=scope, hook_id=scope)
+    ref = aws.call(USERS, "claimr_users_get_ref_id")[1]["data"]["ref_id"]  # user123 (discord) refers
+    assert aws.call(USERS, "claimr_users_set_ref_id", REF_ID=ref) == (200, {"success": True})  # user456
+    assert aws.call(USERS, "claimr_users_token")[0] == 200  # user123's widget token
+    body = {"account": "user456", "platform": "discord", "pid": P, "cid": P, "aid": "daily_login", "value": 1}
+    assert call(aws, "POST", "/action/value", body=body)[0] == 200
+
+    payloads = delivered(aws, receiver)
+
+    referrer = {"account": "user123", "platform": "discord"}
+    referee = {"account": "user456", "platform": "discord"}
+    valid = one(payloads, "referral")
+    assert names(valid) == referee and valid["data"]["referrer"] == referrer
+    shared = one(payloads, "user_reward", kind="referral")  # the referrer's ref_xp
+    assert names(shared) == referrer and shared["data"]["referee"] == referee
+    assert names(one(payloads, "user_login")) == referrer
 
 
 def test_a_replayed_stream_record_queues_the_same_payload(aws: Aws, hooks: Receiver) -> None:
