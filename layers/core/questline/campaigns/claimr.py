@@ -50,7 +50,7 @@ def names_of_user(entity_id: str, user: User) -> dict[str, str]:
     GetItem, unless resolving already had the item)."""
     item = user.item
     if item is None:
-        item = get_table().get(keys.identity(entity_id, user.identity_id), consistent=True)
+        item = get_table().get(keys.identity(entity_id, user.identity_id))  # an old item: eventual is enough
     return names_of(item, user.via)
 
 

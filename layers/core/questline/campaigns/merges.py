@@ -52,10 +52,10 @@ def _joined_actions(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, A
 def _consolidate_campaign(entity_id: str, pid: str, survivor_id: str, loser_id: str) -> bool:
     table = get_table()
     for _ in range(participants.ATTEMPTS):
-        loser = participants.read(entity_id, pid, loser_id)
+        loser = participants.read(entity_id, pid, loser_id, names=True)
         if loser.state.get("consolidated_into"):
             return False
-        survivor = participants.read(entity_id, pid, survivor_id)
+        survivor = participants.read(entity_id, pid, survivor_id, names=True)
         state = _joined_state(survivor, loser)
         referrals = int(loser.state.get("valid_referrals", 0) or 0)
         operations: list[Any] = [

@@ -53,20 +53,16 @@ def participation_listing(entity_id: str, identity_id: str, pid: str) -> dict[st
     return keys.campaign_listing(entity_id, identity_id, pid, "state")
 
 
-def read(entity_id: str, pid: str, identity_id: str, *, via: Identifier | None = None) -> Participant:
-    """The participant's state and balance, and the names its activity items carry (from the identity
-    item, in the same BatchGetItem; `via` is the identifier the request named the person by)."""
-    found = {
-        item["SK"]: item
-        for item in get_table().batch_get(
-            [
-                keys.participant(entity_id, pid, identity_id),
-                keys.balance(entity_id, pid, identity_id),
-                keys.identity(entity_id, identity_id),
-            ],
-            consistent=True,
-        )
-    }
+def read(
+    entity_id: str, pid: str, identity_id: str, *, names: bool = False, via: Identifier | None = None
+) -> Participant:
+    """The participant's state and balance; with `names`, for a caller that writes activity items, also
+    the names they carry (from the identity item, in the same BatchGetItem; `via` is the identifier the
+    request named the person by)."""
+    wanted = [keys.participant(entity_id, pid, identity_id), keys.balance(entity_id, pid, identity_id)]
+    if names:
+        wanted.append(keys.identity(entity_id, identity_id))
+    found = {item["SK"]: item for item in get_table().batch_get(wanted, consistent=True)}
     state = found.get("#STATE") or {}
     balance = found.get("#BAL") or {}
     identity = found.get(keys.identity(entity_id, identity_id)[keys.SK])
@@ -80,7 +76,7 @@ def read(entity_id: str, pid: str, identity_id: str, *, via: Identifier | None =
             **{bucket: int(balance.get(bucket, 0)) for bucket in ("xp", "ref_xp", "ugc_xp", "total")},
             **task_xp_of(balance),
         },
-        names_of(identity, via),
+        names_of(identity, via) if names else {},
     )
 
 
@@ -253,7 +249,7 @@ def run(
     """Compute an outcome from the current state and commit it, again on a concurrent change. `via`: the
     identifier the request named the person by (its activity items name them by it first)."""
     for attempt in range(ATTEMPTS):
-        participant = read(entity_id, pid, identity_id, via=via)
+        participant = read(entity_id, pid, identity_id, names=True, via=via)
         outcome = compute(participant.state)
         if not outcome.changed:
             return outcome
