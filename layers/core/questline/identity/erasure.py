@@ -34,6 +34,7 @@ from questline.aws import client
 from questline.campaigns import leaderboard
 from questline.errors import NotFound, Retryable
 from questline.identity.graph import PROFILE_FIELDS, partitions_of
+from questline.identity.names import KNOWN_FIELDS
 from questline.settings import get_settings
 from questline.storage import get_table, keys
 from questline.storage.keys import GSI1, GSI2, PK, SK
@@ -42,7 +43,7 @@ from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, eq
 ERASING: Literal["erasing"] = "erasing"
 ERASED: Literal["erased"] = "erased"
 # What an identity item may hold about the person: removed when it becomes the erase record.
-PERSONAL = (*PROFILE_FIELDS, "data", "claimed", "conflicts")
+PERSONAL = (*PROFILE_FIELDS, *KNOWN_FIELDS, "data", "claimed", "conflicts")
 MAX_FOLLOW = 17
 
 

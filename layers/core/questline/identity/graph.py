@@ -41,8 +41,8 @@ from questline.identity.authority import (
     record_conflicts,
 )
 from questline.identity.identifiers import Identifier, legacy_keys
-from questline.identity.profiles import fold_within_cap
 from questline.identity.names import KNOWN_FIELDS, known_as, missing_from
+from questline.identity.profiles import fold_within_cap
 from questline.ids import new_id
 from questline.storage import get_table, keys
 from questline.storage.keys import GSI1
