@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from concurrent.futures import ThreadPoolExecutor
 
+from questline.identity.public_ids import public_user_id
 from questline.campaigns import leaderboard, projection
 from questline.errors import Retryable
 
@@ -65,4 +66,5 @@ def test_concurrent_shards_keep_exact_ranks(table_env: str) -> None:
         assert rank.rank == 1 + sum(order(other) < order(identity) for other in final)
         assert rank.size == len(final)
     listed = leaderboard.page(E, P, 1000, None).entries
-    assert [entry["user"]["id"] for entry in listed] == sorted(final, key=lambda i: (order(i), i))
+    expected = sorted(final, key=lambda i: (order(i), i))
+    assert [entry["user"]["id"] for entry in listed] == [public_user_id(E, P, i) for i in expected]
