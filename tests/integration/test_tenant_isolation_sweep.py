@@ -98,6 +98,13 @@ NO_CONTROL = {
     "nothing is a 404)",
     "DELETE /api/v1/hook": "A's hook is gone once DELETE /hook's control removed it (404 hook_not_found)",
     "POST /api/v1/claims/{claimToken}": "A's claim token is single-use: POST /v1/claims's control used it",
+    "DELETE /v1/identities/{identityId}": "would erase A's HeyMint identity, which the module still uses",
+    "DELETE /api/v1/identities/{identityId}": "would erase A's HeyMint identity (as its canonical route)",
+    "DELETE /v1/identities/{identityId}/identifiers": "would take from A's identity the identifier the "
+    "other requests name it by (its only user id: 409 user_id_kept for A too)",
+    "DELETE /api/v1/identities/{identityId}/identifiers": "as its canonical route",
+    "GET /v1/identities/{identityId}/erasure": "nobody asked to erase A's identity: 404 for A too",
+    "GET /api/v1/identities/{identityId}/erasure": "as its canonical route",
 }
 
 
@@ -258,6 +265,50 @@ def _canonical_probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
     probe(
         "POST /v1/identities/{identityId}/association",
         f"/v1/identities/{a.identity_id}/association",
+        None,
+        None,
+        _SK,
+        True,
+    )
+    # the identity API, export and erase (ours, in HeyMint's family)
+    probe("GET /v1/identities/{identityId}", f"/v1/identities/{a.identity_id}", None, None, _SK, True)
+    # B's key looks the value up in B's namespace (where POST /v1/identities may have made B's own)
+    probe(
+        "GET /v1/identities",
+        "/v1/identities",
+        {"kind": "user_id", "value": a.unique_identifier},
+        None,
+        _SK,
+        False,
+    )
+    probe(
+        "POST /v1/identities/{identityId}/identifiers",
+        f"/v1/identities/{a.identity_id}/identifiers",
+        None,
+        {"kind": "anonymous_id", "value": _fresh("anon")},
+        _SK,
+        True,
+    )
+    probe(
+        "DELETE /v1/identities/{identityId}/identifiers",
+        f"/v1/identities/{a.identity_id}/identifiers",
+        {"kind": "user_id", "value": a.unique_identifier},
+        None,
+        _SK,
+        True,
+    )
+    probe(
+        "GET /v1/identities/{identityId}/export",
+        f"/v1/identities/{a.identity_id}/export",
+        None,
+        None,
+        _SK,
+        True,
+    )
+    probe("DELETE /v1/identities/{identityId}", f"/v1/identities/{a.identity_id}", None, None, _SK, True)
+    probe(
+        "GET /v1/identities/{identityId}/erasure",
+        f"/v1/identities/{a.identity_id}/erasure",
         None,
         None,
         _SK,
@@ -836,8 +887,10 @@ def test_no_credential_but_a_own_reaches_a(
     assert leaks == []
     assert after == before
     assert len(receivers[0].requests) == heard
-    # what B's own hooks (if any) were sent is B's activity only
-    assert [body for _, body in receivers[1].requests if any(s.encode() in body for s in secrets_of_a)] == []
+    # what B's own hooks (if any) were sent is B's activity only: they may name what B's own requests named
+    # in B's namespace (an account, a user id A also uses), nothing else of A
+    unsent_by_b = [s for s in secrets_of_a if s not in written_by_b]
+    assert [body for _, body in receivers[1].requests if any(s.encode() in body for s in unsent_by_b)] == []
     assert set(sent) == set(swept) and len(sent) >= 6 * len(swept)
     # what B may see again is only what it sent itself, into its own namespace
     assert written_by_b <= {

@@ -3,7 +3,7 @@ moto's CloudFormation with each samconfig.toml environment's parameter values. I
 CREATE_COMPLETE, and what moto builds is checked as an operator would look at it (retention of every log
 group, the alarm topic's key, the functions' logging and secrets configuration).
 
-moto's CloudFormation builds all but 11 of the stack's resources (184 of 195); it has no implementation
+moto's CloudFormation builds all but 12 of the stack's resources (207 of 219); it has no implementation
 for the HTTP API and its stage, the CloudWatch alarms and the SQS queue policy, which it records without
 creating, and it cannot read the email subscription's redrive policy as CloudFormation takes it (a JSON
 object), so the stacks here have no AlarmEmail. cfn-lint (`make lint`) checks those; only a real account
