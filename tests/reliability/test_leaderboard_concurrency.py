@@ -7,9 +7,9 @@ from __future__ import annotations
 import random
 from concurrent.futures import ThreadPoolExecutor
 
-from questline.identity.public_ids import public_user_id
 from questline.campaigns import leaderboard, projection
 from questline.errors import Retryable
+from questline.identity.public_ids import public_user_id
 
 E, P = "e-" + "6" * 32, "campaign_board"
 SHARDS, PEOPLE_PER_SHARD, CHANGES = 8, 6, 10
