@@ -26,7 +26,7 @@ export PYTHON313
 # delivery are reached: the stack fixture fails otherwise).
 FIDELITY_TESTS := tests/integration/test_http_surface.py tests/integration/test_claimr_http.py \
 	tests/integration/test_entities_api.py tests/integration/test_identities_and_ingestion.py \
-	tests/integration/test_webhooks_http.py
+	tests/integration/test_webhooks_http.py tests/integration/test_erasure_http.py
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
