@@ -94,7 +94,7 @@ test: $(VENV)/.test-installed ## Run every test: unit, integration (local stack 
 	$(PY) -m pytest $(ARGS)
 
 test-unit: $(VENV)/.test-installed ## Run the unit tests only (moto in-process; no services, no browser)
-	$(PY) -m pytest -m unit $(ARGS)
+	$(PY) -m pytest -m unit -n auto $(ARGS)
 
 lint: $(VENV)/.lint-installed $(SAM_VENV)/.installed ## ruff, cfn-lint, sam validate --lint, OpenAPI and docs tables freshness
 	$(VENV)/bin/ruff check .

@@ -8,6 +8,8 @@ What the transform leaves to CloudFormation (parameter values, conditions, `Ref`
 `Fn::If` against the resources the local stack provisions) is resolved here, as CloudFormation resolves it
 after the transform. The transform itself runs once per template text (it takes seconds), with the
 parameters' defaults: Questline's template has nothing whose translation depends on a parameter's value.
+Its result is also kept on disk (`.questline/cache/`, keyed by the template text, the parameters and the
+translator's version), so that every process after the first (test workers, a restarted stack) skips it.
 
 A template's local code locations (`CodeUri`, `ContentUri`) are handed to the translator as
 `s3://questline-local/<path>`, as `sam` does before it transforms, and mapped back to folders afterwards.
@@ -22,6 +24,7 @@ import copy
 import functools
 import hashlib
 import json
+import os
 import re
 import threading
 from collections.abc import Mapping
@@ -127,8 +130,10 @@ class FunctionSpec:
 
 # --- the transform ----------------------------------------------------------------------------------
 
-_translated: dict[str, dict[str, Any]] = {}
+# fingerprint: the translation as JSON (json.loads copies it faster than deepcopy)
+_translated: dict[str, str] = {}
 _translate_lock = threading.Lock()
+TRANSLATION_CACHE = ROOT / ".questline" / "cache"
 
 
 def _local_code_to_s3(document: dict[str, Any]) -> None:
@@ -148,22 +153,47 @@ def translate(document: dict[str, Any], parameters: Mapping[str, Any]) -> dict[s
     """The SAM template as CloudFormation receives it from the Serverless transform."""
     sam = copy.deepcopy(document)
     _local_code_to_s3(sam)
+    from samtranslator import __version__ as translator_version
+
     fingerprint = hashlib.sha256(
-        json.dumps([sam, dict(parameters)], sort_keys=True, default=str).encode()
+        json.dumps([sam, dict(parameters), translator_version], sort_keys=True, default=str).encode()
     ).hexdigest()
     with _translate_lock:
         if fingerprint not in _translated:
-            import boto3
-            from samtranslator.parser.parser import Parser
-            from samtranslator.translator.translator import Translator
+            cached = TRANSLATION_CACHE / f"template-{fingerprint[:32]}.json"
+            try:
+                text = cached.read_text()
+                json.loads(text)
+            except (OSError, ValueError):  # not there yet, or unreadable: translate (and keep it)
+                text = json.dumps(_run_translator(sam, parameters))
+                _write_atomically(cached, text)
+            _translated[fingerprint] = text
+        return dict(json.loads(_translated[fingerprint]))
 
-            values = {**_PSEUDO, "AWS::StackName": "questline", "AWS::StackId": "local", **parameters}
-            translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=REGION))
-            # Only inline policies: nothing asks for a managed policy's ARN by name.
-            _translated[fingerprint] = translator.translate(
-                sam, parameter_values=values, get_managed_policy_map=dict
-            )
-        return copy.deepcopy(_translated[fingerprint])
+
+def _run_translator(sam: dict[str, Any], parameters: Mapping[str, Any]) -> dict[str, Any]:
+    import boto3
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    values = {**_PSEUDO, "AWS::StackName": "questline", "AWS::StackId": "local", **parameters}
+    translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=REGION))
+    # Only inline policies: nothing asks for a managed policy's ARN by name.
+    translated: dict[str, Any] = translator.translate(
+        sam, parameter_values=values, get_managed_policy_map=dict
+    )
+    return translated
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Best effort (a read-only checkout still works): write beside, then rename into place."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.partial")
+        partial.write_text(text)
+        partial.replace(path)
+    except OSError:
+        pass
 
 
 # --- the template ---------------------------------------------------------------------------------

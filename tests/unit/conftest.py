@@ -152,7 +152,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         monkeypatch.setenv(key, value)
     operator_key = new_secret("op")
     moto_fixes.apply()  # atomic, check-first transactions, as the local stack's moto server has them
-    with mock_aws():
+    # One boto3 default session for the whole run: moto would otherwise replace it for every test, and
+    # each new session loads the endpoint rules and service models again (about 0.35 s a test).
+    with mock_aws(config={"core": {"reset_boto3_session": False}}):
         template = Template.load(stack_name="questline-test")
         template.set_parameters({"Stage": "local"})
         create_tables(template, boto3.client("dynamodb", region_name=REGION))

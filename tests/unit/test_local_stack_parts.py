@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +30,33 @@ def test_template_tags_and_intrinsics_resolve() -> None:
     assert template.resolve({"Fn::GetAtt": ["WebhookQueue", "Arn"]}) == "arn:q"
     assert template.resolve({"Fn::Join": ["/", ["a", {"Ref": "Stage"}]]}) == "a/local"
     assert template.condition("IsProd") is False
+
+
+def test_the_transform_runs_once_per_template_and_is_kept_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from local import template as template_module
+
+    document = load_template()
+    monkeypatch.setattr(template_module, "TRANSLATION_CACHE", tmp_path)
+    monkeypatch.setattr(template_module, "_translated", {})
+    runs: list[int] = []
+    run = template_module._run_translator
+    monkeypatch.setattr(template_module, "_run_translator", lambda *a: runs.append(1) or run(*a))
+
+    first = template_module.translate(document, {})
+    kept = list(tmp_path.glob("template-*.json"))
+    assert len(kept) == 1 and json.loads(kept[0].read_text()) == first
+    template_module._translated.clear()  # as a new process starts
+    assert template_module.translate(document, {}) == first
+    assert runs == [1]
+    first["Resources"].clear()  # a caller's copy is its own
+    assert template_module.translate(document, {})["Resources"]
+
+    kept[0].write_text('{"Resources": ')  # a torn file is translated again, not trusted
+    template_module._translated.clear()
+    assert template_module.translate(document, {})["Resources"] and runs == [1, 1]
+    assert json.loads(kept[0].read_text())["Resources"]
 
 
 def test_functions_get_globals_merged_as_sam_does() -> None:

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from pathlib import Path
 
-from tests.conftest import ROOT, SUITES
+import pytest
+
+from tests.conftest import ROOT, SUITE_OF_FOLDER, SUITES
 
 
-def test_the_unit_marker_selects_exactly_the_unit_folder() -> None:
-    for suite in SUITES[:1]:  # the markers of the other folders are applied by the same hook
-        collected = subprocess.run(
-            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-m", suite],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        ids = [line for line in collected.stdout.splitlines() if "::" in line]
-        assert ids, collected.stdout[-2000:]
-        assert all(line.startswith(f"tests/{suite}/") for line in ids), suite
+def test_every_collected_test_carries_exactly_its_folders_marker(request: pytest.FixtureRequest) -> None:
+    """Read from this run's own collection (every test of it, whatever `-m` selected): a test in
+    tests/<suite>/ carries the marker <suite> and no other suite's (tests/replay/ is in the integration
+    suite), so `-m unit` selects exactly tests/unit/."""
+    items = request.session.items
+    assert request.node in items
+    for item in items:
+        folder = Path(str(item.path)).relative_to(ROOT / "tests").parts[0]
+        suites = {mark.name for mark in item.iter_markers() if mark.name in SUITES}
+        assert suites == {SUITE_OF_FOLDER[folder]}, (item.nodeid, suites)
+    assert any(Path(str(i.path)).is_relative_to(ROOT / "tests" / "unit") for i in items)
