@@ -187,6 +187,12 @@ def envelopes_page() -> str:
             "a rule refuses it (nothing is written)",
             lambda: errors.RuleViolation("the balance does not cover 50 xp", code="insufficient_balance"),
         ),
+        (
+            "a rate limit or quota of the tenant's plan is used up (`Retry-After` header)",
+            lambda: errors.TooManyRequests(
+                "this tenant's or key's writes per second are used up", retry_after=1
+            ),
+        ),
         ("storage or a provider is busy: retry", lambda: errors.Retryable("the table is busy; retry")),
     ]
     sections = []

@@ -196,9 +196,10 @@ def test_a_batch_of_events_for_one_user_resolves_once_and_writes_in_batches(
 
     calls = int(response["headers"]["x-questline-capacity"].split(";")[0].split("=")[1])
     assert response["statusCode"] == 204
-    # each invoke here is a cold container: the key lookup and its entity's, one identifier read for the
-    # whole batch, four batch writes of 25 logs, and the month's MAU marker (already there: refused, once)
-    assert calls == 2 + 1 + 4 + 1
+    # each invoke here is a cold container: the key lookup and its entity's, the request's count for the
+    # plan's rate limit (the whole batch is one write request), one identifier read for the whole batch,
+    # four batch writes of 25 logs, and the month's MAU marker (already there: refused, once)
+    assert calls == 2 + 1 + 1 + 4 + 1
     assert len([i for i in aws.table_items() if i["type"] == "event_log"]) == 100
 
 

@@ -27,7 +27,7 @@ SENT_BY_CLIENTS = {
 }
 # Response headers a client may read: the request id API Gateway answers with (what support asks for)
 # and the storage capacity a request used (when EXPOSE_CAPACITY is on).
-EXPOSED = {"apigw-requestid", CAPACITY_HEADER}
+EXPOSED = {"apigw-requestid", "retry-after", CAPACITY_HEADER}
 
 
 def _cors() -> dict[str, object]:

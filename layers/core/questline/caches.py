@@ -12,6 +12,7 @@ def reset_all() -> None:
     from questline.settings import reset_settings
     from questline.signing import forget_keys
     from questline.storage import capacity, reset_table
+    from questline.tenancy.limits import reset_leases
     from questline.tenancy.mau import forget_memo
 
     reset_settings()
@@ -20,6 +21,7 @@ def reset_all() -> None:
     reset_table()
     reset_cache()
     forget_memo()
+    reset_leases()
     forget_keys()
     forget_definitions()
     capacity.reset()

@@ -76,6 +76,17 @@ class RuleViolation(QuestlineError):
     code = "rule_violation"
 
 
+class TooManyRequests(QuestlineError):
+    """A rate limit or quota of the tenant's plan is used up: retry after `Retry-After` seconds."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
 class Retryable(QuestlineError):
     """A transient storage failure (throttling, a transaction conflict): the caller may retry."""
 

@@ -28,6 +28,7 @@ class Principal(NamedTuple):
     entity_id: str | None = None  # the tenant a key or widget token belongs to
     user_id: str | None = None  # the platform user, or the identity a widget token reads for
     key_id: str | None = None  # which key (for audit and revocation), never the key itself
+    plan: str | None = None  # the tenant's plan when the credential was resolved (its rate limits)
 
     @property
     def is_operator(self) -> bool:

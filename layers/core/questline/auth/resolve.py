@@ -21,7 +21,7 @@ import hmac
 import re
 import threading
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from questline import clock
 from questline.auth.policy import AuthPolicy
@@ -137,7 +137,8 @@ def _resolve(credential: Credential) -> Principal:
         return hit[0]
     principal, valid_until = _RESOLVERS[credential.kind](credential)
     if principal.entity_id is not None:
-        _require_live_entity(principal.entity_id)
+        plan = _require_live_entity(principal.entity_id).get("plan")
+        principal = principal._replace(plan=str(plan) if plan else None)
     ttl_end = now + _cache_seconds(credential.kind)
     expires = min(ttl_end, valid_until) if valid_until else ttl_end
     with _cache_lock:
@@ -147,10 +148,11 @@ def _resolve(credential: Credential) -> Principal:
     return principal
 
 
-def _require_live_entity(entity_id: str) -> None:
+def _require_live_entity(entity_id: str) -> dict[str, Any]:
     entity = get_table().get(keys.entity(entity_id))
     if entity is None or entity.get("status") == "deleted":  # tenancy.access.DELETED
         raise UnknownCredential("the credential's entity no longer exists")
+    return entity
 
 
 def forget_cached(secret: str) -> None:

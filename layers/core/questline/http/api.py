@@ -7,8 +7,10 @@ owns the Powertools resolver (pydantic validation, OpenAPI) and, per request, in
 1. finds the route's policy from the event's `routeKey` (what API Gateway matched),
 2. refuses bodies over the size limit (413),
 3. authenticates (401 in the family's envelope; before validation, so anonymous callers learn nothing),
-4. checks the body is JSON it can read (400/415),
-5. lets the resolver validate and run the route; every error, raised anywhere, leaves through the
+4. counts a write request against the tenant's plan (`questline.tenancy.limits`: 429 with
+   `Retry-After` over a limit), valid or not,
+5. checks the body is JSON it can read (400/415),
+6. lets the resolver validate and run the route; every error, raised anywhere, leaves through the
    family's one envelope mapping (`questline.http.envelopes`).
 
 A family with a `twin_prefix` (claimr, HeyMint) also serves every route at that prefix + its canonical path:
@@ -53,6 +55,7 @@ from questline.errors import (
     NotFound,
     QuestlineError,
     Retryable,
+    TooManyRequests,
     Unauthorized,
     UnknownCredential,
     UnsupportedMediaType,
@@ -64,6 +67,7 @@ from questline.identity import surface
 from questline.observability import instrument, logger
 from questline.settings import get_settings
 from questline.storage import capacity
+from questline.tenancy import limits
 
 CAPACITY_HEADER = "x-questline-capacity"
 _PATH_PARAMETER = re.compile(r"\{(\w+)\}")
@@ -97,6 +101,13 @@ def _security_for(policy: AuthPolicy) -> list[dict[str, list[str]]] | None:
 def to_powertools_rule(path: str) -> str:
     """`/a/{b}` (API Gateway, the template) -> `/a/<b>` (Powertools)."""
     return _PATH_PARAMETER.sub(r"<\1>", path)
+
+
+def _error_headers(error: QuestlineError) -> dict[str, str]:
+    """`Retry-After` on a 429 (a plan's rate limit or quota), in every family."""
+    if isinstance(error, TooManyRequests):
+        return {"Retry-After": str(error.retry_after)}
+    return {}
 
 
 def _at_canonical_path(event: dict[str, Any], canonical: str, prefix_length: int) -> dict[str, Any]:
@@ -239,13 +250,17 @@ class Api:
                 raise NotFound(f"no route {route_key or '(none)'} in this function")
             raw = raw_body(event, settings.max_body_bytes)
             principal = authenticate(policy, event.get("headers") or {})
+            # Every write request counts against the tenant's plan, valid or not (a flood of bad requests
+            # is not free either): its count is the only thing a refused or invalid request changes.
+            limits.admit_write(principal, route_key.split(" ", 1)[0])
             prepared = prepare_json_body(event, raw)
             bare_array_as = self.bare_arrays.get(canonical or route_key)
             if bare_array_as is not None:
                 prepared = wrap_bare_array(prepared, bare_array_as)
             self._include(canonical or route_key)
             self.resolver.append_context(principal=principal)
-            response = self.resolver.resolve(prepared, context)
+            with limits.serving(principal):  # identities this request creates count for its caller
+                response = self.resolver.resolve(prepared, context)
         except QuestlineError as error:
             response = self.error_response(error)
         finally:
@@ -269,7 +284,7 @@ class Api:
         status, body = self.family.render(error)
         return {
             "statusCode": status,
-            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "headers": {"Content-Type": content_types.APPLICATION_JSON, **_error_headers(error)},
             "body": json.dumps(body, separators=(",", ":")),
             "isBase64Encoded": False,
         }
@@ -358,6 +373,8 @@ class Api:
             statuses.setdefault(family.status_of(kind("-")), description)
         if guarded:  # every credential is looked up in the table, which may be throttled
             statuses.setdefault(503, (Retryable.__doc__ or "").strip())
+        if guarded and method in ("post", "put", "patch", "delete"):
+            statuses.setdefault(429, (TooManyRequests.__doc__ or "").strip())
         if method in ("post", "put", "patch", "delete"):
             statuses[413] = "The body is larger than the limit"
             statuses[415] = "The body is not JSON"
@@ -368,7 +385,12 @@ class Api:
 
     def _render(self, error: QuestlineError) -> Response[Any]:
         status, body = self.family.render(error)
-        return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+        return Response(
+            status_code=status,
+            content_type=content_types.APPLICATION_JSON,
+            body=body,
+            headers=_error_headers(error) or None,
+        )
 
     def _domain_error(self, error: QuestlineError) -> Response[Any]:
         if error.status >= 500:

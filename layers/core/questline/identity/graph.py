@@ -47,6 +47,7 @@ from questline.ids import new_id
 from questline.storage import get_table, keys
 from questline.storage.keys import GSI1
 from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, equals, exists, not_exists
+from questline.tenancy import limits
 
 MAX_ATTEMPTS = 6
 MAX_REDIRECTS = 16
@@ -367,7 +368,12 @@ def _create(entity_id: str, wanted: Sequence[Identifier]) -> Resolved:
     identity_id = str(item["identity_id"])
     operations: list[Any] = [TxPut(item, condition=not_exists())]
     operations += [TxPut(identifier_item(entity_id, identity_id, i), condition=not_exists()) for i in wanted]
-    get_table().transact_write(operations)
+    charge = limits.charge_identity(entity_id)  # the caller's plan's daily quota (429 when used up)
+    try:
+        get_table().transact_write(operations)
+    except Exception:
+        limits.refund_identity(charge)  # nobody was created (a concurrent request made them first)
+        raise
     return Resolved(identity_id, created=True, item=item)
 
 

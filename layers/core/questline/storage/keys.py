@@ -143,6 +143,12 @@ tenant can address another's items. The docs' access-pattern page is generated f
                    : an identity's first activity in a month (conditional put), then `ADD count 1`
     mau_counter    MAU#{e}#{month} / #COUNT
                    : the month's count (one GetItem)
+    write_window   LIMIT#{e}#W#{epoch_second} / #COUNT
+                   : the tenant's writes this second, `n` and one count per key (`ADD` of a container's
+                   : lease, answered with the new totals; `questline.tenancy.limits`); `ttl` 2 minutes on
+    identity_quota LIMIT#{e}#IDS#{yyyy-mm-dd} / #COUNT
+                   : identities created today, `n` and one count per key (a conditional `ADD` before each
+                   : creation, `ADD -1` when it did not happen); `ttl` 2 days on
     notification   ENT#{e}#NTF#{identity_id} / {notification_id:016d}
                    GSI1 ENT#{e}#NTF#{identity_id}#UNREAD / {notification_id:016d}
                    : a person's in-app notifications newest first (Query, backwards); the unread ones
@@ -539,6 +545,19 @@ def mau_marker(entity_id: str, month: str, identity_id: str) -> Key:
 
 def mau_counter(entity_id: str, month: str) -> Key:
     return _key(f"MAU#{entity_id}#{month}", "#COUNT")
+
+
+# --- rate limits and quotas -------------------------------------------------------------------------
+
+
+def write_window(entity_id: str, second: int) -> Key:
+    """A tenant's writes in one second (a new partition every second: no item is hot for long)."""
+    return _key(f"LIMIT#{entity_id}#W#{second}", "#COUNT")
+
+
+def identity_quota(entity_id: str, day: str) -> Key:
+    """A tenant's identities created on one UTC day (`YYYY-MM-DD`)."""
+    return _key(f"LIMIT#{entity_id}#IDS#{day}", "#COUNT")
 
 
 # --- in-app notifications -------------------------------------------------------------------------------
