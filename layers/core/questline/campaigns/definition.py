@@ -21,6 +21,8 @@ Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-
 Xp = Annotated[StrictInt, Field(ge=0, le=1_000_000_000)]
 
 RECURRENCE_SECONDS: dict[str, int] = {"8h": 8 * 3600, "daily": 24 * 3600, "weekly": 7 * 24 * 3600}
+Window = Literal["rolling", "local"]
+LOCAL_RECURRENCES = ("daily", "weekly")
 
 
 class CampaignModel(ApiModel):
@@ -42,7 +44,14 @@ class Action(CampaignModel):
     xp_mul: float = Field(
         default=0, ge=0, le=10_000, description="a percentage bonus: xp 100, xp_mul 5 gives 105"
     )
-    deps: list[Identifier] = Field(default_factory=list, max_length=50)
+    window: Window = Field(
+        default="rolling",
+        description="daily/weekly only: rolling (the next window opens 24 h / 7 d after the last completion) "
+        "or local (once per calendar day / ISO week in the person's timezone)",
+    )
+    deps: list[Identifier] = Field(
+        default_factory=list, max_length=50, description="actions to complete first, or levels to reach"
+    )
     is_optional: bool = False
     meta: dict[str, Any] = Field(default_factory=dict)
 
@@ -82,8 +91,20 @@ class LeaderboardRules(CampaignModel):
     max_entries: Annotated[StrictInt, Field(ge=1, le=10_000)] = 150
 
 
+class Level(CampaignModel):
+    name: Identifier
+    min_xp: Xp
+
+
 class Campaign(CampaignModel):
     name: str = Field(min_length=1, max_length=256)
+    timezone: str = Field(
+        default="UTC",
+        min_length=1,
+        max_length=64,
+        description="the IANA timezone of local windows for people whose profile names none",
+    )
+    levels: list[Level] = Field(default_factory=list, max_length=100)
     actions: list[Action] = Field(default_factory=list, max_length=200)
     quests: list[Quest] = Field(default_factory=list, max_length=100)
     seasons: list[Season] = Field(default_factory=list, max_length=50)
@@ -98,6 +119,9 @@ class Campaign(CampaignModel):
 
     def quest(self, quest_id: str) -> Quest | None:
         return next((q for q in self.quests if q.id == quest_id), None)
+
+    def level(self, name: str) -> Level | None:
+        return next((level for level in self.levels if level.name == name), None)
 
 
 # What each action type needs in `meta` (the rest of `meta` is free for the integrator's own use).
@@ -135,10 +159,34 @@ def _check_meta(action: Action, where: str) -> None:
             raise BadRequest(f"{where}.meta.target: must be a whole number", field=f"{where}.meta.target")
 
 
-def _known(ids: Iterable[str], known: set[str], where: str) -> None:
+def _known(ids: Iterable[str], known: set[str], where: str, what: str = "action") -> None:
     for index, identifier in enumerate(ids):
         if identifier not in known:
-            raise BadRequest(f"{where}.{index}: unknown action {identifier!r}", field=f"{where}.{index}")
+            raise BadRequest(f"{where}.{index}: unknown {what} {identifier!r}", field=f"{where}.{index}")
+
+
+def _check_levels(campaign: Campaign, taken: set[str]) -> None:
+    """Level names are unique (and no action's id: `deps` name either); `min_xp` strictly ascending."""
+    names: set[str] = set()
+    for index, level in enumerate(campaign.levels):
+        if level.name in names or level.name in taken:
+            raise BadRequest(
+                f"levels.{index}.name: {level.name!r} is already used", field=f"levels.{index}.name"
+            )
+        names.add(level.name)
+        if index and level.min_xp <= campaign.levels[index - 1].min_xp:
+            raise BadRequest(
+                f"levels.{index}.min_xp: levels must ascend ({level.min_xp} after "
+                f"{campaign.levels[index - 1].min_xp})",
+                field=f"levels.{index}.min_xp",
+            )
+
+
+def check_timezone_name(name: str, field: str) -> None:
+    from questline.campaigns.localtime import known_zone
+
+    if not known_zone(name):
+        raise BadRequest(f"{field}: {name!r} is not an IANA timezone", field=field)
 
 
 def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
@@ -148,17 +196,29 @@ def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
         if action_ids.index(action_id) != index:
             raise BadRequest(f"actions.{index}.id: {action_id!r} is used twice", field=f"actions.{index}.id")
     known = set(action_ids)
+    check_timezone_name(campaign.timezone, "timezone")
+    _check_levels(campaign, known)
+    dependable = known | {level.name for level in campaign.levels}
     for index, action in enumerate(campaign.actions):
         where = f"actions.{index}"
         check_client_value(action.meta, f"{where}.meta", kept_numbers=False)
         _check_meta(action, where)
-        _known(action.deps, known, f"{where}.deps")
+        _known(action.deps, dependable, f"{where}.deps", "action or level")
+        if action.window == "local" and action.recurrence not in LOCAL_RECURRENCES:
+            raise BadRequest(
+                f"{where}.window: local windows are for daily and weekly recurrences",
+                field=f"{where}.window",
+            )
         if action.id in action.deps:
             raise BadRequest(f"{where}.deps: an action cannot depend on itself", field=f"{where}.deps")
     _check_acyclic(campaign)
     quest_ids = [q.id for q in campaign.quests]
     for index, quest in enumerate(campaign.quests):
-        if quest_ids.index(quest.id) != index or quest.id in known or quest.id == campaign_id:
+        if (
+            quest_ids.index(quest.id) != index
+            or quest.id in dependable
+            or quest.id == campaign_id
+        ):
             raise BadRequest(f"quests.{index}.id: {quest.id!r} is already used", field=f"quests.{index}.id")
         _known(quest.actions, known, f"quests.{index}.actions")
     _known(campaign.referral.tasks, known, "referral.tasks")
@@ -168,7 +228,7 @@ def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
 
 
 def _check_acyclic(campaign: Campaign) -> None:
-    deps = {a.id: list(a.deps) for a in campaign.actions}
+    deps = {a.id: [d for d in a.deps if campaign.level(d) is None] for a in campaign.actions}
     state: dict[str, int] = {}  # 1 visiting, 2 done
 
     def visit(action_id: str, path: list[str]) -> None:

@@ -26,8 +26,16 @@ import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from zoneinfo import ZoneInfo
+
+from questline.campaigns import localtime
 from questline.campaigns.definition import RECURRENCE_SECONDS, Action, Campaign
 from questline.errors import BadRequest, NotFound, RuleViolation
+
+# Read with the state but never stored with it (participants.read puts them there): the person's XP total
+# (levels) and their profile's timezone (local windows).
+XP_KEY = "_xp"
+TZ_KEY = "_tz"
 
 MAX_APPLIED = 500  # log ids remembered per participant: a replay inside this many events changes nothing
 MAX_WINDOW_LOGS = 2000  # log ids remembered per action window
@@ -86,33 +94,106 @@ def completions_of(state: Mapping[str, Any], action_id: str) -> int:
     return int(state.get("actions", {}).get(action_id, {}).get("n", 0))
 
 
-def available(action: Action, action_state: Mapping[str, Any], now: float) -> bool:
-    """Whether the action's current window is open."""
+def zone_of(campaign: Campaign, state: Mapping[str, Any]) -> ZoneInfo:
+    """The person's timezone (their profile's), the campaign's by default."""
+    return localtime.zone(state.get(TZ_KEY), campaign.timezone)
+
+
+def xp_of(state: Mapping[str, Any]) -> int:
+    return int(state.get(XP_KEY, 0) or 0)
+
+
+def _local(action: Action) -> bool:
+    return action.window == "local" and action.recurrence in ("daily", "weekly")
+
+
+def _last_period(action: Action, action_state: Mapping[str, Any], tz: ZoneInfo) -> str | None:
+    """The local period the last completion counted for (taken when it completed; for a completion made
+    while the action had a rolling window, its time's period in `tz`)."""
+    if action_state.get("period"):
+        return str(action_state["period"])
+    last = action_state.get("last")
+    return localtime.period_key(action.recurrence, float(last), tz) if last is not None else None
+
+
+def available(
+    action: Action, action_state: Mapping[str, Any], now: float, tz: ZoneInfo | None = None
+) -> bool:
+    """Whether the action's current window is open. A local window is open once per local period: when
+    the period `now` falls in (in the person's timezone now) is later than the one last credited."""
     done = int(action_state.get("n", 0))
     if action.recurrence == "once":
         return done == 0
     if action.recurrence == "multiple":
         return True
     last = action_state.get("last")
-    return last is None or now >= float(last) + RECURRENCE_SECONDS[action.recurrence]
+    if last is None:
+        return True
+    if _local(action):
+        zone = tz or localtime.zone()
+        credited = _last_period(action, action_state, zone)
+        return credited is None or localtime.period_key(action.recurrence, now, zone) > credited
+    return now >= float(last) + RECURRENCE_SECONDS[action.recurrence]
 
 
-def unlocked(action: Action, state: Mapping[str, Any]) -> bool:
-    return all(completions_of(state, dep) > 0 for dep in action.deps)
+def level_of(campaign: Campaign, xp: int) -> dict[str, Any] | None:
+    """The person's level for `xp` (None when the campaign has no levels): its name (None below the
+    first), the next level and the XP still missing, and the progress from one to the next (0 to 1)."""
+    levels = campaign.levels
+    if not levels:
+        return None
+    index = max((i for i, level in enumerate(levels) if level.min_xp <= xp), default=-1)
+    current = levels[index] if index >= 0 else None
+    following = levels[index + 1] if index + 1 < len(levels) else None
+    floor = current.min_xp if current else 0
+    span = (following.min_xp - floor) if following else 0
+    return {
+        "name": current.name if current else None,
+        "index": index if current else None,
+        "min_xp": current.min_xp if current else None,
+        "xp": xp,
+        "next": following.name if following else None,
+        "next_min_xp": following.min_xp if following else None,
+        "xp_to_next": following.min_xp - xp if following else None,
+        "progress": round(min(1.0, max(0.0, (xp - floor) / span)), 4) if span else 1.0,
+    }
 
 
-def next_window_at(action: Action, action_state: Mapping[str, Any]) -> float | None:
+def level_name(campaign: Campaign, xp: int) -> str | None:
+    found = level_of(campaign, xp)
+    return found["name"] if found else None
+
+
+def _dep_done(campaign: Campaign | None, state: Mapping[str, Any], dep: str) -> bool:
+    level = campaign.level(dep) if campaign is not None else None
+    if level is not None:
+        return xp_of(state) >= level.min_xp
+    return completions_of(state, dep) > 0
+
+
+def unlocked(action: Action, state: Mapping[str, Any], campaign: Campaign | None = None) -> bool:
+    """Every dependency done: each action completed once, each level reached."""
+    return all(_dep_done(campaign, state, dep) for dep in action.deps)
+
+
+def next_window_at(
+    action: Action, action_state: Mapping[str, Any], tz: ZoneInfo | None = None
+) -> float | None:
     last = action_state.get("last")
-    if action.recurrence in RECURRENCE_SECONDS and last is not None:
-        return float(last) + RECURRENCE_SECONDS[action.recurrence]
-    return None
+    if last is None or action.recurrence not in RECURRENCE_SECONDS:
+        return None
+    if _local(action):
+        zone = tz or localtime.zone()
+        credited = _last_period(action, action_state, zone)
+        return localtime.next_period_start(action.recurrence, credited, zone) if credited else None
+    return float(last) + RECURRENCE_SECONDS[action.recurrence]
 
 
-def closed(action: Action, action_state: Mapping[str, Any]) -> Skipped:
+def closed(action: Action, action_state: Mapping[str, Any], tz: ZoneInfo | None = None) -> Skipped:
     """Why an action whose window is not open did not count a report."""
     if action.recurrence == "once":
         return Skipped(action.id, "done")
-    return Skipped(action.id, "window_not_open", next_window_at(action, action_state))
+    return Skipped(action.id, "window_not_open", next_window_at(action, action_state, tz))
 
 
 def _complete(
@@ -125,7 +206,10 @@ def _complete(
         "final_count": 1 if action.type == "api_call" else current["count"],
         "final_value": current["value"],
     }
+    if _local(action):  # the local period this completion counts for, in the person's timezone now
+        finished["period"] = localtime.period_key(action.recurrence, now, zone_of(campaign, state))
     current.update({"n": int(current["n"]) + 1, "last": now, "count": 0, "value": 0, "logs": [], **finished})
+    state[XP_KEY] = xp_of(state) + action.award()
 
 
 def _quests(campaign: Campaign, state: dict[str, Any], now: float) -> list[QuestDone]:
@@ -140,6 +224,7 @@ def _quests(campaign: Campaign, state: dict[str, Any], now: float) -> list[Quest
         if required and all(completions_of(state, a.id) > 0 for a in required):
             finished[quest.id] = now
             done.append(QuestDone(quest.id, quest.xp))
+            state[XP_KEY] = xp_of(state) + quest.xp
     return done
 
 
@@ -161,14 +246,15 @@ def apply_event(campaign: Campaign, state: Mapping[str, Any], event: EventFacts,
     if event.log_id in state.get("applied", []):
         return Outcome(dict(state), [], [], changed=False)
     new = copy.deepcopy(dict(state))
+    tz = zone_of(campaign, new)
     completions: list[Completion] = []
     for action in campaign.actions:
         if action.type not in ("events_count", "events_value") or not _matches(action, event):
             continue
         current = _action_state(new, action.id)
         if (
-            not available(action, current, now)
-            or not unlocked(action, new)
+            not available(action, current, now, tz)
+            or not unlocked(action, new, campaign)
             or event.log_id in current["logs"]
         ):
             continue
@@ -217,9 +303,10 @@ def apply_value(
     action = value_action(campaign, action_id)
     new = copy.deepcopy(dict(state))
     current = _action_state(new, action.id)
-    if not available(action, current, now):  # done for this window: reporting again changes nothing
-        return Outcome(new, [], [], changed=False, skipped=(closed(action, current),))
-    _require_unlocked(action, new)
+    tz = zone_of(campaign, new)
+    if not available(action, current, now, tz):  # done for this window: reporting again changes nothing
+        return Outcome(new, [], [], changed=False, skipped=(closed(action, current, tz),))
+    _require_unlocked(campaign, action, new)
     completions: list[Completion] = []
     if action.type == "number_value":
         current["value"] = value
@@ -238,12 +325,13 @@ def apply_stream(
     new = copy.deepcopy(dict(state))
     completions: list[Completion] = []
     skipped: list[Skipped] = []
+    tz = zone_of(campaign, new)
     for action in bound:
         current = _action_state(new, action.id)
-        if not available(action, current, now):
-            skipped.append(closed(action, current))
+        if not available(action, current, now, tz):
+            skipped.append(closed(action, current, tz))
             continue
-        if not unlocked(action, new):
+        if not unlocked(action, new, campaign):
             skipped.append(Skipped(action.id, "locked"))
             continue
         current["value"] = float(current["value"]) + value
@@ -258,13 +346,14 @@ def apply_referrals(campaign: Campaign, state: Mapping[str, Any], now: float) ->
     new = copy.deepcopy(dict(state))
     completions: list[Completion] = []
     count = int(new.get("valid_referrals", 0))
+    tz = zone_of(campaign, new)
     for action in campaign.actions:
         if action.type != "referral":
             continue
         current = _action_state(new, action.id)
         if (
-            available(action, current, now)
-            and unlocked(action, new)
+            available(action, current, now, tz)
+            and unlocked(action, new, campaign)
             and count >= action.target * (int(current["n"]) + 1)
         ):
             _complete(campaign, new, action, now, completions)
@@ -284,7 +373,8 @@ def referral_becomes_valid(campaign: Campaign, state: Mapping[str, Any], total_p
     return any(completions_of(state, task) > 0 for task in tasks)
 
 
-def _require_unlocked(action: Action, state: Mapping[str, Any]) -> None:
-    missing = [dep for dep in action.deps if completions_of(state, dep) == 0]
+def _require_unlocked(campaign: Campaign, action: Action, state: Mapping[str, Any]) -> None:
+    missing = [dep for dep in action.deps if not _dep_done(campaign, state, dep)]
     if missing:
-        raise RuleViolation(f"action {action.id!r} is locked until {', '.join(missing)} is done", field="aid")
+        named = ", ".join(f"level {d}" if campaign.level(d) else d for d in missing)
+        raise RuleViolation(f"action {action.id!r} is locked until {named} is done", field="aid")

@@ -57,8 +57,8 @@ def read(
     entity_id: str, pid: str, identity_id: str, *, names: bool = False, via: Identifier | None = None
 ) -> Participant:
     """The participant's state and balance; with `names`, for a caller that writes activity items, also
-    the names they carry (from the identity item, in the same BatchGetItem; `via` is the identifier the
-    request named the person by)."""
+    the names they carry and the profile's timezone (from the identity item, in the same BatchGetItem;
+    `via` is the identifier the request named the person by)."""
     wanted = [keys.participant(entity_id, pid, identity_id), keys.balance(entity_id, pid, identity_id)]
     if names:
         wanted.append(keys.identity(entity_id, identity_id))
@@ -66,11 +66,18 @@ def read(
     state = found.get("#STATE") or {}
     balance = found.get("#BAL") or {}
     identity = found.get(keys.identity(entity_id, identity_id)[keys.SK])
+    held = int(balance.get("total", 0))
+    timezone = (identity or {}).get("timezone")
     return Participant(
         entity_id,
         pid,
         identity_id,
-        {**engine.new_state(), **{k: v for k, v in state.items() if k not in ("PK", "SK")}},
+        {
+            **engine.new_state(),
+            **{k: v for k, v in state.items() if k not in ("PK", "SK")},
+            engine.XP_KEY: held,  # (not stored with the state: levels and local windows read them)
+            **({engine.TZ_KEY: str(timezone)} if timezone else {}),
+        },
         int(state.get("v", 0)),
         {
             **{bucket: int(balance.get(bucket, 0)) for bucket in ("xp", "ref_xp", "ugc_xp", "total")},
