@@ -57,7 +57,9 @@ def test_a_level_and_the_way_to_the_next() -> None:
         "progress": 0.25,
     }
     assert level_of(campaign, 300)["next"] is None and level_of(campaign, 999)["progress"] == 1.0  # type: ignore[index]
-    above_zero = check_campaign(Campaign.model_validate({**design(), "levels": [{"name": "one", "min_xp": 50}]}), P)
+    above_zero = check_campaign(
+        Campaign.model_validate({**design(), "levels": [{"name": "one", "min_xp": 50}]}), P
+    )
     assert level_of(above_zero, 10)["name"] is None and level_of(above_zero, 10)["xp_to_next"] == 40  # type: ignore[index]
 
 
@@ -73,7 +75,9 @@ def publish(aws: Aws, raw: dict[str, Any]) -> None:
     entity_id = aws.values["ENTITY_ID"]
     params = {"entityId": entity_id, "pid": P}
     path = f"/api/entities/{entity_id}/campaigns/{P}"
-    status, body = call(aws, "PUT", "/api/entities/{entityId}/campaigns/{pid}", path=path, params=params, body=raw)
+    status, body = call(
+        aws, "PUT", "/api/entities/{entityId}/campaigns/{pid}", path=path, params=params, body=raw
+    )
     assert status == 200, body
     assert aws.call(ADMIN, "campaign_admin_publish")[0] == 200
 
@@ -111,10 +115,14 @@ def test_a_level_dependency_locks_value_reports_with_a_422(aws: Aws, entity: dic
     assert unlocked[0] == 200 and unlocked[1]["data"]["completed"] == ["silver_perk"]
     assert call(aws, "GET", "/user/balance", query=q("lev"))[1]["data"]["xp"] == 105
     states = [i for i in aws.table_items() if i["type"] == "participant"]
-    assert states and not any(k.startswith("_") for s in states for k in s)  # XP and timezone: read, not stored
+    assert states and not any(
+        k.startswith("_") for s in states for k in s
+    )  # XP and timezone: read, not stored
 
 
-def test_level_changed_is_queued_once_per_crossing_even_when_replayed(aws: Aws, entity: dict[str, str]) -> None:
+def test_level_changed_is_queued_once_per_crossing_even_when_replayed(
+    aws: Aws, entity: dict[str, str]
+) -> None:
     entity_id = aws.values["ENTITY_ID"]
     register_hook(entity_id, "https://93.184.216.34/p", scope="progress", hook_id="prog", pids=[P])
     register_hook(entity_id, "https://93.184.216.34/o", scope="progress", hook_id="other", pids=["other"])

@@ -214,11 +214,7 @@ def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
     _check_acyclic(campaign)
     quest_ids = [q.id for q in campaign.quests]
     for index, quest in enumerate(campaign.quests):
-        if (
-            quest_ids.index(quest.id) != index
-            or quest.id in dependable
-            or quest.id == campaign_id
-        ):
+        if quest_ids.index(quest.id) != index or quest.id in dependable or quest.id == campaign_id:
             raise BadRequest(f"quests.{index}.id: {quest.id!r} is already used", field=f"quests.{index}.id")
         _known(quest.actions, known, f"quests.{index}.actions")
     _known(campaign.referral.tasks, known, "referral.tasks")

@@ -47,7 +47,13 @@ IDENTITY_EVENTS = ("identity.merged", "identity.conflict", "identity.erased")
 # Scope `progress` (ours): streaks, achievements and levels. A `progress_event` item's `event` names its
 # type; `level.changed` is no item of its own but a balance change that crossed a level (`on_level`).
 PROGRESS_SCOPE = "progress"
-PROGRESS_EVENTS = ("streak.extended", "streak.frozen", "streak.lost", "achievement.completed", "level.changed")
+PROGRESS_EVENTS = (
+    "streak.extended",
+    "streak.frozen",
+    "streak.lost",
+    "achievement.completed",
+    "level.changed",
+)
 SCOPES = frozenset({*SCOPE_BY_TYPE.values(), IDENTITY_SCOPE})
 _INTERNAL = frozenset({PK, SK, GSI1PK, GSI1SK, "type", "ttl"})
 
