@@ -149,9 +149,10 @@ def user_token(entity_id: str, account: str, platform: str, name: str | None) ->
 def balance(
     caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None
 ) -> dict[str, Any]:
-    """The balance, the user's level (`engine.level_of`; null without levels), and the user's rank on the campaign's leaderboard (None when not on it, and always in a
-    preview, which has no leaderboard; the board follows balances through the stream, so a rank can lag a
-    change by a moment). Two round trips: the balance with the user's board entry, then the entry's rank."""
+    """The balance, the user's level (`engine.level_of`; null without levels), and the user's rank on the
+    campaign's leaderboard (None when not on it, and always in a preview, which has no leaderboard; the
+    board follows balances through the stream, so a rank can lag a change by a moment). Two round trips:
+    the balance with the user's board entry, then the entry's rank."""
     scope, user = _named_user(caller, pid, account, platform, env, create=False)
     entity_id, storage_pid = scope.entity_id, scope.storage_pid
     balance_key = keys.balance(entity_id, storage_pid, user.identity_id)

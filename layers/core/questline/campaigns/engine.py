@@ -25,7 +25,6 @@ import copy
 import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
-
 from zoneinfo import ZoneInfo
 
 from questline.campaigns import localtime

@@ -10,11 +10,11 @@ sooner and loses none.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-UTC = "UTC"
+UTC_NAME = "UTC"
 
 
 @lru_cache(maxsize=1024)
@@ -36,7 +36,7 @@ def zone(*names: object) -> ZoneInfo:
             found = _zone(name)
             if found is not None:
                 return found
-    return ZoneInfo(UTC)
+    return ZoneInfo(UTC_NAME)
 
 
 def local_date(at: float, tz: ZoneInfo) -> date:
@@ -65,7 +65,7 @@ def first_day(period: str, key: str) -> date:
 def start_of_day(day: date, tz: ZoneInfo) -> float:
     """When the local day begins. A midnight that a DST change skips maps (fold 0, the offset before
     the change) to the first instant that exists; a midnight that exists twice, to the first."""
-    return datetime.combine(day, time(0), tz).astimezone(timezone.utc).timestamp()
+    return datetime.combine(day, time(0), tz).astimezone(UTC).timestamp()
 
 
 def next_period_start(period: str, key: str, tz: ZoneInfo) -> float:
