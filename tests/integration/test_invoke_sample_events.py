@@ -58,6 +58,7 @@ STORY = [
     "claimr_users_balance",
     "claimr_users_activity",
     "claimr_users_progress",
+    "claimr_users_streak",
     "claimr_users_get_ref_id",
     "claimr_users_set_ref_id",
     "claimr_users_referrer",

@@ -377,7 +377,25 @@ def progress(
         "actions": actions,
         "quests": quests,
         "level": engine.level_of(campaign, engine.xp_of(state)),
+        "streaks": engine.streaks_of(campaign, state, now),
         "timezone": tz.key,
+    }
+
+
+def streaks(
+    caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None
+) -> dict[str, Any]:
+    """`GET /user/streak`: each of the campaign's streaks as it stands now (one consistent BatchGetItem:
+    the state, the balance and the identity for the timezone). A streak whose missed periods outnumber
+    its freezes answers `current: 0, lost: true` at once; its `streak.lost` webhook fires with the
+    person's next activity (`engine._extend`)."""
+    scope, user = _named_user(caller, pid, account, platform, env, create=False)
+    state = participants.read(scope.entity_id, scope.storage_pid, user.identity_id, names=True).state
+    tz = engine.zone_of(scope.campaign, state)
+    return {
+        "userId": user.identity_id,
+        "timezone": tz.key,
+        "streaks": engine.streaks_of(scope.campaign, state, clock.now()),
     }
 
 
@@ -668,7 +686,9 @@ def campaign_info(entity_id: str, pid: str, env: str | None) -> dict[str, Any]:
     return {
         "id": pid,
         "name": campaign.name,
-        **campaign.model_dump(mode="json", include={"actions", "quests", "seasons", "levels", "timezone"}),
+        **campaign.model_dump(
+            mode="json", include={"actions", "quests", "seasons", "levels", "streaks", "timezone"}
+        ),
     }
 
 

@@ -15,7 +15,9 @@ from questline.http.models import ApiModel
 from questline.notifications.templates import NotificationRules, check_notifications
 from questline.storage.codec import check_client_value
 
-ActionType = Literal["events_count", "events_value", "number_value", "stream_value", "api_call", "referral"]
+ActionType = Literal[
+    "events_count", "events_value", "number_value", "stream_value", "api_call", "referral", "streak"
+]
 Recurrence = Literal["once", "8h", "daily", "weekly", "multiple"]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Xp = Annotated[StrictInt, Field(ge=0, le=1_000_000_000)]
@@ -91,6 +93,30 @@ class LeaderboardRules(CampaignModel):
     max_entries: Annotated[StrictInt, Field(ge=1, le=10_000)] = 150
 
 
+class Streak(CampaignModel):
+    """A run of consecutive periods (local days or ISO weeks in the person's timezone) with activity."""
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=256)
+    period: Literal["day", "week"] = "day"
+    actions: list[Identifier] = Field(
+        default_factory=list, max_length=50, description="completing any of these extends the streak"
+    )
+    events: list[EventMatch] = Field(
+        default_factory=list, max_length=20, description="an event matching any of these extends the streak"
+    )
+    grace_hours: Annotated[StrictInt, Field(ge=0, le=48)] = Field(
+        default=0,
+        description="activity this long into a period still counts for the one before it, if missed",
+    )
+    freeze_every: Annotated[StrictInt, Field(ge=0, le=1000)] = Field(
+        default=0, description="a freeze is granted after every this many extended periods (0: never)"
+    )
+    max_freezes: Annotated[StrictInt, Field(ge=0, le=100)] = Field(
+        default=2, description="freezes held at most; a missed period spends one automatically"
+    )
+
+
 class Level(CampaignModel):
     name: Identifier
     min_xp: Xp
@@ -105,6 +131,7 @@ class Campaign(CampaignModel):
         description="the IANA timezone of local windows for people whose profile names none",
     )
     levels: list[Level] = Field(default_factory=list, max_length=100)
+    streaks: list[Streak] = Field(default_factory=list, max_length=20)
     actions: list[Action] = Field(default_factory=list, max_length=200)
     quests: list[Quest] = Field(default_factory=list, max_length=100)
     seasons: list[Season] = Field(default_factory=list, max_length=50)
@@ -119,6 +146,9 @@ class Campaign(CampaignModel):
 
     def quest(self, quest_id: str) -> Quest | None:
         return next((q for q in self.quests if q.id == quest_id), None)
+
+    def streak(self, streak_id: str) -> Streak | None:
+        return next((s for s in self.streaks if s.id == streak_id), None)
 
     def level(self, name: str) -> Level | None:
         return next((level for level in self.levels if level.name == name), None)
@@ -151,11 +181,18 @@ def _check_meta(action: Action, where: str) -> None:
             raise BadRequest(
                 f"{where}.meta.stream: stream_value needs a stream name", field=f"{where}.meta.stream"
             )
+    if action.type == "streak":
+        streak = meta.get("streak")
+        if not isinstance(streak, str) or not streak:
+            raise BadRequest(
+                f"{where}.meta.streak: a streak task needs the id of one of the campaign's streaks",
+                field=f"{where}.meta.streak",
+            )
     if action.type != "api_call":
         target = meta.get("target", 1)
         if isinstance(target, bool) or not isinstance(target, (int, float)) or target <= 0 or target > 1e15:
             raise BadRequest(f"{where}.meta.target: must be a positive number", field=f"{where}.meta.target")
-        if action.type in ("events_count", "referral") and not float(target).is_integer():
+        if action.type in ("events_count", "referral", "streak") and not float(target).is_integer():
             raise BadRequest(f"{where}.meta.target: must be a whole number", field=f"{where}.meta.target")
 
 
@@ -212,6 +249,26 @@ def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
         if action.id in action.deps:
             raise BadRequest(f"{where}.deps: an action cannot depend on itself", field=f"{where}.deps")
     _check_acyclic(campaign)
+    streak_ids: set[str] = set()
+    for index, streak in enumerate(campaign.streaks):
+        where = f"streaks.{index}"
+        if streak.id in streak_ids:
+            raise BadRequest(f"{where}.id: {streak.id!r} is used twice", field=f"{where}.id")
+        streak_ids.add(streak.id)
+        _known(streak.actions, known, f"{where}.actions")
+        if not streak.actions and not streak.events:
+            raise BadRequest(f"{where}: a streak needs actions or events that extend it", field=where)
+        extending = [campaign.action(a) for a in streak.actions]
+        if any(a is not None and a.type == "streak" for a in extending):
+            raise BadRequest(
+                f"{where}.actions: a streak task cannot extend a streak", field=f"{where}.actions"
+            )
+    for index, action in enumerate(campaign.actions):
+        if action.type == "streak" and action.meta.get("streak") not in streak_ids:
+            raise BadRequest(
+                f"actions.{index}.meta.streak: unknown streak {action.meta.get('streak')!r}",
+                field=f"actions.{index}.meta.streak",
+            )
     quest_ids = [q.id for q in campaign.quests]
     for index, quest in enumerate(campaign.quests):
         if quest_ids.index(quest.id) != index or quest.id in dependable or quest.id == campaign_id:

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from questline.campaigns import localtime
-from questline.campaigns.definition import RECURRENCE_SECONDS, Action, Campaign
+from questline.campaigns.definition import RECURRENCE_SECONDS, Action, Campaign, Streak
 from questline.errors import BadRequest, NotFound, RuleViolation
 
 # Read with the state but never stored with it (participants.read puts them there): the person's XP total
@@ -75,6 +75,7 @@ class Outcome(NamedTuple):
     quests: list[QuestDone]
     changed: bool
     skipped: tuple[Skipped, ...] = ()
+    events: tuple[Any, ...] = ()  # ProgressEvent: the `progress` webhooks the change fires
 
 
 def new_state() -> dict[str, Any]:
@@ -270,7 +271,8 @@ def apply_event(campaign: Campaign, state: Mapping[str, Any], event: EventFacts,
         if progress >= action.target:
             _complete(campaign, new, action, now, completions)
     new["applied"] = [*new.get("applied", []), event.log_id][-MAX_APPLIED:]
-    return Outcome(new, completions, _quests(campaign, new, now), changed=True)
+    fired = _streaks(campaign, new, now, completions, event)
+    return Outcome(new, completions, _quests(campaign, new, now), changed=True, events=tuple(fired))
 
 
 def value_action(campaign: Campaign, action_id: str) -> Action:
@@ -313,7 +315,8 @@ def apply_value(
             _complete(campaign, new, action, now, completions)
     else:
         _complete(campaign, new, action, now, completions)
-    return Outcome(new, completions, _quests(campaign, new, now), changed=True)
+    fired = _streaks(campaign, new, now, completions)
+    return Outcome(new, completions, _quests(campaign, new, now), changed=True, events=tuple(fired))
 
 
 def apply_stream(
@@ -337,7 +340,9 @@ def apply_stream(
         if float(current["value"]) >= action.target:
             _complete(campaign, new, action, now, completions)
     counted = len(skipped) < len(bound)
-    return Outcome(new, completions, _quests(campaign, new, now), changed=counted, skipped=tuple(skipped))
+    fired = _streaks(campaign, new, now, completions)
+    quests = _quests(campaign, new, now)
+    return Outcome(new, completions, quests, changed=counted, skipped=tuple(skipped), events=tuple(fired))
 
 
 def apply_referrals(campaign: Campaign, state: Mapping[str, Any], now: float) -> Outcome:
@@ -356,7 +361,9 @@ def apply_referrals(campaign: Campaign, state: Mapping[str, Any], now: float) ->
             and count >= action.target * (int(current["n"]) + 1)
         ):
             _complete(campaign, new, action, now, completions)
-    return Outcome(new, completions, _quests(campaign, new, now), changed=bool(completions))
+    fired = _streaks(campaign, new, now, completions)
+    quests = _quests(campaign, new, now)
+    return Outcome(new, completions, quests, changed=bool(completions), events=tuple(fired))
 
 
 def referral_becomes_valid(campaign: Campaign, state: Mapping[str, Any], total_points: float) -> bool:
@@ -377,3 +384,187 @@ def _require_unlocked(campaign: Campaign, action: Action, state: Mapping[str, An
     if missing:
         named = ", ".join(f"level {d}" if campaign.level(d) else d for d in missing)
         raise RuleViolation(f"action {action.id!r} is locked until {named} is done", field="aid")
+
+
+# --- streaks -------------------------------------------------------------------------------------------
+#
+# A streak's state, in the participant state's `streaks`:
+#     {"current": 4, "longest": 9, "last": "2026-12-03", "start": "2026-11-30", "freezes": 1, "earned": 2}
+# `last` is the latest period (local day `YYYY-MM-DD` or ISO week `YYYY-Www`, in the person's timezone) with
+# activity; `start` the first of the current run; `earned` the extended periods since the last freeze grant.
+
+
+class ProgressEvent(NamedTuple):
+    """A `progress` webhook event an outcome fires (one activity item, unique by `ref` per participant)."""
+
+    event: str  # streak.extended, streak.frozen, streak.lost, achievement.completed
+    ref: str
+    data: dict[str, Any]
+
+
+def _period_of(streak: Streak) -> str:
+    return "daily" if streak.period == "day" else "weekly"
+
+
+def _credited_period(streak: Streak, last: str | None, now: float, tz: ZoneInfo) -> str:
+    """The period activity at `now` counts for: the current one, or, within `grace_hours` of its start, the
+    one before it when that one is still missing."""
+    period = _period_of(streak)
+    current = localtime.period_key(period, now, tz)
+    if streak.grace_hours and last is not None:
+        earlier = localtime.period_key(period, now - streak.grace_hours * 3600, tz)
+        if last < earlier < current:
+            return earlier
+    return current
+
+
+def streak_status(streak: Streak, st: Mapping[str, Any] | None, now: float, tz: ZoneInfo) -> dict[str, Any]:
+    """A streak as it stands at `now`, without activity now: freezes the missed periods would spend, and
+    whether it is lost (more periods missed than freezes held)."""
+    period = _period_of(streak)
+    st = st or {}
+    last = st.get("last")
+    current, freezes = int(st.get("current", 0)), int(st.get("freezes", 0))
+    view: dict[str, Any] = {
+        "id": streak.id,
+        "name": streak.name,
+        "period": streak.period,
+        "current": current,
+        "longest": int(st.get("longest", 0)),
+        "freezes": freezes,
+        "last_period": last,
+        "at_risk_at": None,
+        "expires_at": None,
+        "lost": False,
+    }
+    if not last or not current:
+        return {**view, "current": 0}
+    # the latest period activity now could still count for (grace included), and the periods missed before it
+    reachable = _credited_period(streak, str(last), now, tz)
+    missed = max(0, localtime.periods_between(period, str(last), reachable) - 1)
+    if missed > freezes:
+        return {**view, "current": 0, "lost": True}
+    view["freezes"] = freezes - missed
+    view["frozen_periods"] = missed
+    # without activity, the streak needs the period after `last` (plus the freezes still held) by then
+    grace = streak.grace_hours * 3600
+    needed_by = localtime.shift(period, str(last), 1 + freezes)
+    view["at_risk_at"] = localtime.next_period_start(period, str(last), tz)
+    view["expires_at"] = localtime.next_period_start(period, needed_by, tz) + grace
+    return view
+
+
+def _extend(
+    streak: Streak, st: dict[str, Any], now: float, tz: ZoneInfo, who: Mapping[str, Any]
+) -> list[ProgressEvent]:
+    """Activity at `now` for one streak: extend it (spending freezes on missed periods), or start it again
+    when it was lost. Returns the events this fires (nothing when the period was counted already)."""
+    period = _period_of(streak)
+    last = st.get("last")
+    credited = _credited_period(streak, str(last) if last else None, now, tz)
+    if last is not None and credited <= str(last):
+        return []
+    events: list[ProgressEvent] = []
+    current, freezes = int(st.get("current", 0)), int(st.get("freezes", 0))
+    missed = localtime.periods_between(period, str(last), credited) - 1 if last and current else 0
+    if missed and missed <= freezes:
+        freezes -= missed
+        events.append(
+            ProgressEvent(
+                "streak.frozen",
+                f"{streak.id}#frozen#{credited}",
+                {
+                    **who,
+                    "streak_id": streak.id,
+                    "frozen_periods": missed,
+                    "freezes": freezes,
+                    "current": current,
+                },
+            )
+        )
+    elif missed or (last and not current):
+        if current:
+            events.append(
+                ProgressEvent(
+                    "streak.lost",
+                    f"{streak.id}#lost#{last}",
+                    {**who, "streak_id": streak.id, "lost": current, "last_period": last},
+                )
+            )
+        current, freezes, st["earned"], st["start"] = 0, 0, 0, credited
+    if not current:
+        st["start"] = credited
+    current += 1
+    earned = int(st.get("earned", 0)) + 1
+    if streak.freeze_every and earned >= streak.freeze_every:
+        earned = 0
+        freezes = min(streak.max_freezes, freezes + 1)
+    st.update(
+        current=current, longest=max(current, int(st.get("longest", 0))), last=credited, freezes=freezes,
+        earned=earned,
+    )  # fmt: skip
+    events.append(
+        ProgressEvent(
+            "streak.extended",
+            f"{streak.id}#extended#{credited}",
+            {**who, "streak_id": streak.id, "current": current, "longest": st["longest"], "period": credited},
+        )
+    )
+    return events
+
+
+def _streak_extenders(
+    campaign: Campaign, completions: list[Completion], event: EventFacts | None
+) -> list[Streak]:
+    done = {c.action_id for c in completions}
+    moved = []
+    for streak in campaign.streaks:
+        by_action = any(a in done for a in streak.actions)
+        by_event = event is not None and any(
+            m.name == event.name and (m.category is None or m.category == event.category)
+            for m in streak.events
+        )
+        if by_action or by_event:
+            moved.append(streak)
+    return moved
+
+
+def _streaks(
+    campaign: Campaign,
+    state: dict[str, Any],
+    now: float,
+    completions: list[Completion],
+    event: EventFacts | None = None,
+) -> list[ProgressEvent]:
+    """Extend the streaks this change's completions or event extend, then complete the streak tasks they
+    reach (once per run of a streak: a streak task completes again only in a new run)."""
+    if not campaign.streaks:
+        return []
+    tz = zone_of(campaign, state)
+    events: list[ProgressEvent] = []
+    states: dict[str, Any] = state.setdefault("streaks", {})
+    for streak in _streak_extenders(campaign, completions, event):
+        st = states.setdefault(streak.id, {})
+        events += _extend(streak, st, now, tz, {"period_kind": streak.period})
+    for action in campaign.actions:
+        if action.type != "streak":
+            continue
+        st = states.get(str(action.meta.get("streak"))) or {}
+        current = _action_state(state, action.id)
+        current["count"] = int(st.get("current", 0))
+        if (
+            st.get("current")
+            and current.get("run") != st.get("start")
+            and int(st["current"]) >= action.target
+            and available(action, current, now, tz)
+            and unlocked(action, state, campaign)
+        ):
+            _complete(campaign, state, action, now, completions)
+            current["run"] = st.get("start")
+    return events
+
+
+def streaks_of(campaign: Campaign, state: Mapping[str, Any], now: float) -> list[dict[str, Any]]:
+    tz = zone_of(campaign, state)
+    states = state.get("streaks") or {}
+    return [streak_status(s, states.get(s.id), now, tz) for s in campaign.streaks]

@@ -31,7 +31,7 @@ from questline.storage import get_table, keys
 from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, equals, not_exists
 
 ATTEMPTS = 25  # optimistic retries; contention on one participant is rare (the stream serialises a shard)
-STATE_FIELDS = ("actions", "quests", "applied", "referral_valid")
+STATE_FIELDS = ("actions", "quests", "applied", "referral_valid", "streaks", "achievements")
 
 
 class Participant(NamedTuple):
@@ -165,6 +165,9 @@ def _earnings(p: Participant, outcome: engine.Outcome) -> tuple[list[Any], int, 
             )
             operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
             earned += quest.xp
+    for fired in outcome.events:
+        key = keys.progress_event(p.entity_id, p.pid, p.identity_id, fired.ref)
+        operations.append(_activity(p, key, "progress_event", event=fired.event, **fired.data))
     if earned:
         update = balance_update(p.entity_id, p.pid, p.identity_id, {"xp": earned}, task_xp=task_xp)
         operations.append(TxUpdate(keys.balance(p.entity_id, p.pid, p.identity_id), update))

@@ -29,7 +29,11 @@ def _interested(campaign: Campaign, name: str, category: str | None) -> bool:
             and (wanted.category is None or wanted.category == category)
         ):
             return True
-    return False
+    return any(
+        m.name == name and (m.category is None or m.category == category)
+        for streak in campaign.streaks
+        for m in streak.events
+    )
 
 
 def _campaigns_for(entity_id: str, log: Mapping[str, Any]) -> list[tuple[str, Campaign]]:

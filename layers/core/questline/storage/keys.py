@@ -435,6 +435,14 @@ def quest_completion(entity_id: str, pid: str, identity_id: str, quest_id: str) 
     return _key(participant_partition(entity_id, pid, identity_id), f"{QUEST_PREFIX}{quest_id}")
 
 
+PROGRESS_PREFIX: Final = "PROG#"
+
+
+def progress_event(entity_id: str, pid: str, identity_id: str, ref: str) -> Key:
+    """A `progress` webhook event of a participant (streaks, achievements), unique by `ref`."""
+    return _key(participant_partition(entity_id, pid, identity_id), f"{PROGRESS_PREFIX}{ref}")
+
+
 def referee(entity_id: str, pid: str, referrer_id: str, referee_id: str) -> Key:
     return _key(participant_partition(entity_id, pid, referrer_id), f"{REFEREE_PREFIX}{referee_id}")
 
