@@ -249,26 +249,7 @@ def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
         if action.id in action.deps:
             raise BadRequest(f"{where}.deps: an action cannot depend on itself", field=f"{where}.deps")
     _check_acyclic(campaign)
-    streak_ids: set[str] = set()
-    for index, streak in enumerate(campaign.streaks):
-        where = f"streaks.{index}"
-        if streak.id in streak_ids:
-            raise BadRequest(f"{where}.id: {streak.id!r} is used twice", field=f"{where}.id")
-        streak_ids.add(streak.id)
-        _known(streak.actions, known, f"{where}.actions")
-        if not streak.actions and not streak.events:
-            raise BadRequest(f"{where}: a streak needs actions or events that extend it", field=where)
-        extending = [campaign.action(a) for a in streak.actions]
-        if any(a is not None and a.type == "streak" for a in extending):
-            raise BadRequest(
-                f"{where}.actions: a streak task cannot extend a streak", field=f"{where}.actions"
-            )
-    for index, action in enumerate(campaign.actions):
-        if action.type == "streak" and action.meta.get("streak") not in streak_ids:
-            raise BadRequest(
-                f"actions.{index}.meta.streak: unknown streak {action.meta.get('streak')!r}",
-                field=f"actions.{index}.meta.streak",
-            )
+    _check_streaks(campaign, known)
     quest_ids = [q.id for q in campaign.quests]
     for index, quest in enumerate(campaign.quests):
         if quest_ids.index(quest.id) != index or quest.id in dependable or quest.id == campaign_id:
@@ -298,3 +279,27 @@ def _check_acyclic(campaign: Campaign) -> None:
 
     for action_id in deps:
         visit(action_id, [])
+
+
+def _check_streaks(campaign: Campaign, known: set[str]) -> None:
+    """Unique ids; known actions (no streak task) or events extend each; streak tasks name a streak."""
+    streak_ids: set[str] = set()
+    for index, streak in enumerate(campaign.streaks):
+        where = f"streaks.{index}"
+        if streak.id in streak_ids:
+            raise BadRequest(f"{where}.id: {streak.id!r} is used twice", field=f"{where}.id")
+        streak_ids.add(streak.id)
+        _known(streak.actions, known, f"{where}.actions")
+        if not streak.actions and not streak.events:
+            raise BadRequest(f"{where}: a streak needs actions or events that extend it", field=where)
+        extending = [campaign.action(a) for a in streak.actions]
+        if any(a is not None and a.type == "streak" for a in extending):
+            raise BadRequest(
+                f"{where}.actions: a streak task cannot extend a streak", field=f"{where}.actions"
+            )
+    for index, action in enumerate(campaign.actions):
+        if action.type == "streak" and action.meta.get("streak") not in streak_ids:
+            raise BadRequest(
+                f"actions.{index}.meta.streak: unknown streak {action.meta.get('streak')!r}",
+                field=f"actions.{index}.meta.streak",
+            )
