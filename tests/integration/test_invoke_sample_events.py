@@ -85,6 +85,7 @@ STORY = [
     "claimr_hooks_redeliver",
     "claimr_hooks_delete",
     "stream_ledger_entry",
+    "stream_streak_sweep",
     "webhook_delivery_message",
     "erasure_message",
 ]

@@ -170,3 +170,49 @@ def test_the_streak_route_webhooks_and_replays(
     assert extended["account"] == "str" and extended["streak_id"] == "login"
     stored = [i for i in aws.table_items() if i["type"] == "progress_event"]
     assert len(stored) == 2
+
+
+def sweep_event() -> dict[str, Any]:
+    return {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+
+
+def test_the_scheduled_sweep_tells_a_lost_streak_once_and_bounded_per_run(
+    aws: Aws, entity: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from questline.campaigns import streak_sweep
+
+    moment = [at("2026-12-01T12:00")]
+    monkeypatch.setattr("questline.clock.now", lambda: moment[0])
+    monkeypatch.setattr(streak_sweep, "MAX_ITEMS", 1)
+    publish(aws, streaky())
+    assert aws.invoke("StreamFunction", sweep_event())["read"] == 0  # the first run starts the cursor
+    for account in ("ann", "bob"):
+        body = {
+            "account": account,
+            "platform": "discord",
+            "pid": P,
+            "cid": P,
+            "aid": "daily_login",
+            "value": 1,
+        }
+        assert call(aws, "POST", "/action/value", body=body)[0] == 200
+    dues = [i for i in aws.table_items() if i["type"] == "streak_due"]
+    assert len(dues) == 2 and {d["expires_at"] for d in dues} == {int(at("2026-12-03T00:00"))}
+
+    moment[0] = at("2026-12-02T23:00")  # not expired yet: nothing read
+    assert aws.invoke("StreamFunction", sweep_event())["lost"] == 0
+    moment[0] = at("2026-12-03T02:00")
+    first = aws.invoke("StreamFunction", sweep_event())
+    second = aws.invoke("StreamFunction", sweep_event())
+    third = aws.invoke("StreamFunction", sweep_event())
+    body = {"account": "ann", "platform": "discord", "pid": P, "cid": P, "aid": "daily_login", "value": 1}
+    assert call(aws, "POST", "/action/value", body=body)[0] == 200  # ann starts again: no second loss
+
+    assert (first["read"], first["lost"], second["lost"], third["lost"]) == (1, 1, 1, 0)
+    lost = [i for i in aws.table_items() if i["type"] == "progress_event" and i["event"] == "streak.lost"]
+    assert sorted(i["account"] for i in lost) == ["ann", "bob"]
+    assert {(i["lost"], i["last_period"]) for i in lost} == {(1, "2026-12-01")}
+    bob = call(aws, "GET", "/user/streak", query=q("bob"))[1]["data"]["streaks"][0]
+    ann = call(aws, "GET", "/user/streak", query=q("ann"))[1]["data"]["streaks"][0]
+    assert (bob["current"], bob["lost"], bob["longest"]) == (0, True, 1)
+    assert (ann["current"], ann["lost"]) == (1, False)

@@ -438,7 +438,7 @@ def streak_status(streak: Streak, st: Mapping[str, Any] | None, now: float, tz: 
         "lost": False,
     }
     if not last or not current:
-        return {**view, "current": 0}
+        return {**view, "current": 0, "lost": bool(last)}  # (lost, and not started again since)
     # the latest period activity now could still count for (grace included), and the periods missed before it
     reachable = _credited_period(streak, str(last), now, tz)
     missed = max(0, localtime.periods_between(period, str(last), reachable) - 1)
@@ -503,14 +503,44 @@ def _extend(
         current=current, longest=max(current, int(st.get("longest", 0))), last=credited, freezes=freezes,
         earned=earned,
     )  # fmt: skip
+    expires_at = streak_status(streak, st, now, tz)["expires_at"]
     events.append(
         ProgressEvent(
             "streak.extended",
             f"{streak.id}#extended#{credited}",
-            {**who, "streak_id": streak.id, "current": current, "longest": st["longest"], "period": credited},
+            {
+                **who,
+                "streak_id": streak.id,
+                "current": current,
+                "longest": st["longest"],
+                "period": credited,
+                "expires_at": expires_at,
+            },
         )
     )
     return events
+
+
+def lose_streak(
+    campaign: Campaign, state: Mapping[str, Any], streak: Streak, last: str, now: float
+) -> Outcome:
+    """The sweep's part: a streak last extended in `last` and not extended since, lost by `now` (more
+    periods missed than its freezes cover) is recorded lost, with the `streak.lost` event the activity
+    path would fire for it (the same `ref`, so it is told once whichever path sees it first)."""
+    st = (state.get("streaks") or {}).get(streak.id) or {}
+    if st.get("last") != last or not int(st.get("current", 0)):
+        return Outcome(dict(state), [], [], changed=False)  # extended since, or lost already
+    if not streak_status(streak, st, now, zone_of(campaign, state))["lost"]:
+        return Outcome(dict(state), [], [], changed=False)  # (the person moved west: not yet)
+    new = copy.deepcopy(dict(state))
+    lost = int(st["current"])
+    new["streaks"][streak.id].update(current=0, freezes=0, earned=0)
+    event = ProgressEvent(
+        "streak.lost",
+        f"{streak.id}#lost#{last}",
+        {"period_kind": streak.period, "streak_id": streak.id, "lost": lost, "last_period": last},
+    )
+    return Outcome(new, [], [], changed=True, events=(event,))
 
 
 def _streak_extenders(

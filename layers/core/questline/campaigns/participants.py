@@ -23,7 +23,8 @@ from questline import clock
 from questline.campaigns import engine
 from questline.campaigns.definition import Campaign
 from questline.campaigns.ledger import Entry, balance_update, entry_item, task_xp_attribute, task_xp_of
-from questline.campaigns.preview import expiry
+from questline.campaigns.preview import expiry, is_preview
+from questline.campaigns.streak_sweep import due_item
 from questline.errors import Retryable
 from questline.identity.identifiers import Identifier
 from questline.identity.names import names_of
@@ -168,6 +169,13 @@ def _earnings(p: Participant, outcome: engine.Outcome) -> tuple[list[Any], int, 
     for fired in outcome.events:
         key = keys.progress_event(p.entity_id, p.pid, p.identity_id, fired.ref)
         operations.append(_activity(p, key, "progress_event", event=fired.event, **fired.data))
+        if fired.event == "streak.extended" and fired.data.get("expires_at") and not is_preview(p.pid):
+            # filed under the hour it expires in, for the lost-streak sweep (`campaigns.streak_sweep`)
+            due = due_item(
+                p.entity_id, p.pid, p.identity_id, str(fired.data["streak_id"]), str(fired.data["period"]),
+                float(fired.data["expires_at"]),
+            )  # fmt: skip
+            operations.append(TxPut(due))
     if earned:
         update = balance_update(p.entity_id, p.pid, p.identity_id, {"xp": earned}, task_xp=task_xp)
         operations.append(TxUpdate(keys.balance(p.entity_id, p.pid, p.identity_id), update))

@@ -435,6 +435,25 @@ def quest_completion(entity_id: str, pid: str, identity_id: str, quest_id: str) 
     return _key(participant_partition(entity_id, pid, identity_id), f"{QUEST_PREFIX}{quest_id}")
 
 
+STREAK_DUE_SHARDS: Final = 4
+
+
+def streak_due_partition(hour: str, shard: int) -> str:
+    """Streaks that are lost unless extended before the end of `hour` (UTC, `YYYY-MM-DDTHH`), spread over
+    `STREAK_DUE_SHARDS` partitions per hour: the lost-streak sweep reads them hour by hour, never scans."""
+    return f"STREAKDUE#{hour}#{shard}"
+
+
+def streak_due(
+    hour: str, shard: int, entity_id: str, pid: str, identity_id: str, streak_id: str, last: str
+) -> Key:
+    return _key(streak_due_partition(hour, shard), f"{entity_id}#{pid}#{identity_id}#{streak_id}#{last}")
+
+
+def streak_sweep_cursor() -> Key:
+    return _key("STREAKDUE#CURSOR", "#CURSOR")
+
+
 PROGRESS_PREFIX: Final = "PROG#"
 
 
