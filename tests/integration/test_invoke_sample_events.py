@@ -59,6 +59,7 @@ STORY = [
     "claimr_users_activity",
     "claimr_users_progress",
     "claimr_users_streak",
+    "claimr_users_achievements",
     "claimr_users_get_ref_id",
     "claimr_users_set_ref_id",
     "claimr_users_referrer",

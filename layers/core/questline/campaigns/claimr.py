@@ -382,6 +382,19 @@ def progress(
     }
 
 
+def achievements(
+    caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None
+) -> dict[str, Any]:
+    """`GET /user/achievements`: each of the campaign's achievements, done or its progress (one consistent
+    BatchGetItem, as `/user/progress`)."""
+    scope, user = _named_user(caller, pid, account, platform, env, create=False)
+    state = participants.read(scope.entity_id, scope.storage_pid, user.identity_id, names=True).state
+    return {
+        "userId": user.identity_id,
+        "achievements": engine.achievements_of(scope.campaign, state, clock.now()),
+    }
+
+
 def streaks(
     caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None
 ) -> dict[str, Any]:
@@ -687,7 +700,8 @@ def campaign_info(entity_id: str, pid: str, env: str | None) -> dict[str, Any]:
         "id": pid,
         "name": campaign.name,
         **campaign.model_dump(
-            mode="json", include={"actions", "quests", "seasons", "levels", "streaks", "timezone"}
+            mode="json",
+            include={"actions", "quests", "seasons", "levels", "streaks", "achievements", "timezone"},
         ),
     }
 

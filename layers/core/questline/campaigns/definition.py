@@ -117,6 +117,42 @@ class Streak(CampaignModel):
     )
 
 
+ConditionType = Literal["events_count", "events_value", "completions", "quests", "streak", "level"]
+
+
+class Condition(CampaignModel):
+    """One measure an achievement rule tests: events counted or their values summed, task or quest
+    completions, a streak's length, a level; `within_days`: only what happened in the last that many days."""
+
+    type: ConditionType
+    event: EventMatch | None = None
+    field: str | None = Field(default=None, min_length=1, max_length=256)
+    actions: list[Identifier] = Field(default_factory=list, max_length=50, description="none: any action")
+    quests: list[Identifier] = Field(default_factory=list, max_length=50, description="none: any quest")
+    streak: Identifier | None = None
+    level: Identifier | None = None
+    target: float = Field(default=1, gt=0, le=1e15)
+    within_days: Annotated[StrictInt, Field(ge=1, le=366)] | None = None
+
+
+class Rule(CampaignModel):
+    """All (`all`) or any (`any`) of its conditions and nested rules."""
+
+    all: list[Rule | Condition] | None = Field(default=None, max_length=20)
+    any: list[Rule | Condition] | None = Field(default=None, max_length=20)
+
+    @property
+    def parts(self) -> list[Rule | Condition]:
+        return list(self.all or self.any or [])
+
+
+class Achievement(CampaignModel):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=256)
+    xp: Xp = 0
+    rule: Rule
+
+
 class Level(CampaignModel):
     name: Identifier
     min_xp: Xp
@@ -132,6 +168,7 @@ class Campaign(CampaignModel):
     )
     levels: list[Level] = Field(default_factory=list, max_length=100)
     streaks: list[Streak] = Field(default_factory=list, max_length=20)
+    achievements: list[Achievement] = Field(default_factory=list, max_length=100)
     actions: list[Action] = Field(default_factory=list, max_length=200)
     quests: list[Quest] = Field(default_factory=list, max_length=100)
     seasons: list[Season] = Field(default_factory=list, max_length=50)
@@ -250,6 +287,7 @@ def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
             raise BadRequest(f"{where}.deps: an action cannot depend on itself", field=f"{where}.deps")
     _check_acyclic(campaign)
     _check_streaks(campaign, known)
+    _check_achievements(campaign, known)
     quest_ids = [q.id for q in campaign.quests]
     for index, quest in enumerate(campaign.quests):
         if quest_ids.index(quest.id) != index or quest.id in dependable or quest.id == campaign_id:
@@ -303,3 +341,51 @@ def _check_streaks(campaign: Campaign, known: set[str]) -> None:
                 f"actions.{index}.meta.streak: unknown streak {action.meta.get('streak')!r}",
                 field=f"actions.{index}.meta.streak",
             )
+
+
+MAX_RULE_DEPTH = 3
+MAX_CONDITIONS = 20
+
+
+def _check_condition(campaign: Campaign, condition: Condition, known: set[str], where: str) -> None:
+    kind = condition.type
+    if kind in ("events_count", "events_value") and condition.event is None:
+        raise BadRequest(f"{where}.event: {kind} needs an event with a name", field=f"{where}.event")
+    if kind == "events_value" and not condition.field:
+        raise BadRequest(f"{where}.field: events_value needs the data field to sum", field=f"{where}.field")
+    _known(condition.actions, known, f"{where}.actions")
+    quest_ids = {q.id for q in campaign.quests}
+    _known(condition.quests, quest_ids, f"{where}.quests", "quest")
+    if kind == "streak" and campaign.streak(str(condition.streak)) is None:
+        raise BadRequest(f"{where}.streak: unknown streak {condition.streak!r}", field=f"{where}.streak")
+    if kind == "level" and campaign.level(str(condition.level)) is None:
+        raise BadRequest(f"{where}.level: unknown level {condition.level!r}", field=f"{where}.level")
+
+
+def _check_rule(campaign: Campaign, rule: Rule, known: set[str], where: str, depth: int) -> int:
+    """Checks one rule; returns the number of conditions in it."""
+    if (rule.all is None) == (rule.any is None) or not rule.parts:
+        raise BadRequest(f"{where}: a rule has either all or any, with conditions", field=where)
+    if depth > MAX_RULE_DEPTH:
+        raise BadRequest(f"{where}: rules nest {MAX_RULE_DEPTH} deep at most", field=where)
+    key = "all" if rule.all is not None else "any"
+    count = 0
+    for index, part in enumerate(rule.parts):
+        at = f"{where}.{key}.{index}"
+        if isinstance(part, Rule):
+            count += _check_rule(campaign, part, known, at, depth + 1)
+        else:
+            _check_condition(campaign, part, known, at)
+            count += 1
+    return count
+
+
+def _check_achievements(campaign: Campaign, known: set[str]) -> None:
+    seen: set[str] = set()
+    for index, achievement in enumerate(campaign.achievements):
+        where = f"achievements.{index}"
+        if achievement.id in seen:
+            raise BadRequest(f"{where}.id: {achievement.id!r} is used twice", field=f"{where}.id")
+        seen.add(achievement.id)
+        if _check_rule(campaign, achievement.rule, known, f"{where}.rule", 1) > MAX_CONDITIONS:
+            raise BadRequest(f"{where}.rule: {MAX_CONDITIONS} conditions at most", field=f"{where}.rule")

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from questline.campaigns import localtime
-from questline.campaigns.definition import RECURRENCE_SECONDS, Action, Campaign, Streak
+from questline.campaigns.definition import RECURRENCE_SECONDS, Action, Campaign, Condition, Rule, Streak
 from questline.errors import BadRequest, NotFound, RuleViolation
 
 # Read with the state but never stored with it (participants.read puts them there): the person's XP total
@@ -271,8 +271,7 @@ def apply_event(campaign: Campaign, state: Mapping[str, Any], event: EventFacts,
         if progress >= action.target:
             _complete(campaign, new, action, now, completions)
     new["applied"] = [*new.get("applied", []), event.log_id][-MAX_APPLIED:]
-    fired = _streaks(campaign, new, now, completions, event)
-    return Outcome(new, completions, _quests(campaign, new, now), changed=True, events=tuple(fired))
+    return _finish(campaign, new, now, completions, changed=True, event=event)
 
 
 def value_action(campaign: Campaign, action_id: str) -> Action:
@@ -315,8 +314,7 @@ def apply_value(
             _complete(campaign, new, action, now, completions)
     else:
         _complete(campaign, new, action, now, completions)
-    fired = _streaks(campaign, new, now, completions)
-    return Outcome(new, completions, _quests(campaign, new, now), changed=True, events=tuple(fired))
+    return _finish(campaign, new, now, completions, changed=True)
 
 
 def apply_stream(
@@ -340,9 +338,7 @@ def apply_stream(
         if float(current["value"]) >= action.target:
             _complete(campaign, new, action, now, completions)
     counted = len(skipped) < len(bound)
-    fired = _streaks(campaign, new, now, completions)
-    quests = _quests(campaign, new, now)
-    return Outcome(new, completions, quests, changed=counted, skipped=tuple(skipped), events=tuple(fired))
+    return _finish(campaign, new, now, completions, changed=counted, skipped=tuple(skipped))
 
 
 def apply_referrals(campaign: Campaign, state: Mapping[str, Any], now: float) -> Outcome:
@@ -361,9 +357,7 @@ def apply_referrals(campaign: Campaign, state: Mapping[str, Any], now: float) ->
             and count >= action.target * (int(current["n"]) + 1)
         ):
             _complete(campaign, new, action, now, completions)
-    fired = _streaks(campaign, new, now, completions)
-    quests = _quests(campaign, new, now)
-    return Outcome(new, completions, quests, changed=bool(completions), events=tuple(fired))
+    return _finish(campaign, new, now, completions, changed=bool(completions))
 
 
 def referral_becomes_valid(campaign: Campaign, state: Mapping[str, Any], total_points: float) -> bool:
@@ -598,3 +592,174 @@ def streaks_of(campaign: Campaign, state: Mapping[str, Any], now: float) -> list
     tz = zone_of(campaign, state)
     states = state.get("streaks") or {}
     return [streak_status(s, states.get(s.id), now, tz) for s in campaign.streaks]
+
+
+# --- achievements --------------------------------------------------------------------------------------
+#
+# In the participant state's `achievements`: {"<id>": {"done": <epoch or absent>, "c": {"<path>": total}}}
+# where a condition's path is its position in the rule ("0", "1.0", …) and its total a running number, or,
+# with `within_days`, a list of [epoch, amount] (the newest `MAX_SPAN_ENTRIES`, older than the span dropped).
+
+MAX_SPAN_ENTRIES = 200
+
+
+def _condition_amount(
+    condition: Condition, completions: list[Completion], quests: list[QuestDone], event: EventFacts | None
+) -> float:
+    """What this change adds to a counted condition."""
+    kind = condition.type
+    if kind in ("events_count", "events_value"):
+        wanted = condition.event
+        matched = (
+            event is not None
+            and wanted is not None
+            and wanted.name == event.name
+            and (wanted.category is None or wanted.category == event.category)
+        )
+        if not matched or event is None:
+            return 0
+        return 1 if kind == "events_count" else _number(event.data.get(str(condition.field))) or 0
+    if kind == "completions":
+        return sum(1 for c in completions if not condition.actions or c.action_id in condition.actions)
+    if kind == "quests":
+        return sum(1 for q in quests if not condition.quests or q.quest_id in condition.quests)
+    return 0
+
+
+def _measure(
+    campaign: Campaign, state: Mapping[str, Any], condition: Condition, counted: Any, now: float
+) -> float:
+    if condition.type == "streak":
+        return float(((state.get("streaks") or {}).get(str(condition.streak)) or {}).get("current", 0))
+    if condition.type == "level":
+        level = campaign.level(str(condition.level))
+        return 1.0 if level is not None and xp_of(state) >= level.min_xp else 0.0
+    if condition.within_days:
+        since = now - condition.within_days * 86400
+        return float(sum(amount for at, amount in counted or [] if at >= since))
+    return float(counted or 0)
+
+
+def _walk(rule: Rule, path: str = "") -> list[tuple[str, Condition]]:
+    found: list[tuple[str, Condition]] = []
+    for index, part in enumerate(rule.parts):
+        at = f"{path}{index}"
+        found += _walk(part, f"{at}.") if isinstance(part, Rule) else [(at, part)]
+    return found
+
+
+def _evaluate(
+    campaign: Campaign,
+    state: Mapping[str, Any],
+    rule: Rule,
+    counts: Mapping[str, Any],
+    now: float,
+    path: str = "",
+) -> tuple[bool, float, list[dict[str, Any]]]:
+    """(met, progress 0..1, each condition's {path, type, current, target})."""
+    results = []
+    shown: list[dict[str, Any]] = []
+    for index, part in enumerate(rule.parts):
+        at = f"{path}{index}"
+        if isinstance(part, Rule):
+            met, progress, inner = _evaluate(campaign, state, part, counts, now, f"{at}.")
+            shown += inner
+        else:
+            current = _measure(campaign, state, part, counts.get(at), now)
+            target = 1.0 if part.type == "level" else part.target
+            met, progress = current >= target, min(1.0, current / target)
+            shown.append({"path": at, "type": part.type, "current": current, "target": target, "met": met})
+        results.append((met, progress))
+    if rule.all is not None:
+        return all(m for m, _ in results), sum(p for _, p in results) / len(results), shown
+    return any(m for m, _ in results), max(p for _, p in results), shown
+
+
+def _achievements(
+    campaign: Campaign,
+    state: dict[str, Any],
+    now: float,
+    completions: list[Completion],
+    quests: list[QuestDone],
+    event: EventFacts | None,
+) -> list[ProgressEvent]:
+    """Count this change into the open achievements' conditions, and award those whose rule is met (once
+    each: a done achievement is never evaluated again)."""
+    if not campaign.achievements:
+        return []
+    events: list[ProgressEvent] = []
+    states: dict[str, Any] = state.setdefault("achievements", {})
+    for achievement in campaign.achievements:
+        st = states.get(achievement.id) or {}
+        if st.get("done"):
+            continue
+        counts: dict[str, Any] = dict(st.get("c") or {})
+        for path, condition in _walk(achievement.rule):
+            amount = _condition_amount(condition, completions, quests, event)
+            if not amount:
+                continue
+            if condition.within_days:
+                since = now - condition.within_days * 86400
+                kept = [e for e in counts.get(path) or [] if e[0] >= since]
+                counts[path] = [*kept, [now, amount]][-MAX_SPAN_ENTRIES:]
+            else:
+                counts[path] = float(counts.get(path) or 0) + amount
+        met, _, _ = _evaluate(campaign, state, achievement.rule, counts, now)
+        if counts or met:
+            states[achievement.id] = {**st, "c": counts, **({"done": now} if met else {})}
+        if met:
+            state[XP_KEY] = xp_of(state) + achievement.xp
+            events.append(
+                ProgressEvent(
+                    "achievement.completed",
+                    f"achievement#{achievement.id}",
+                    {"achievement_id": achievement.id, "name": achievement.name, "xp": achievement.xp},
+                )
+            )
+    return events
+
+
+def achievements_of(campaign: Campaign, state: Mapping[str, Any], now: float) -> list[dict[str, Any]]:
+    """Each achievement: done (and when), or its progress and each condition's."""
+    states = state.get("achievements") or {}
+    shown = []
+    for achievement in campaign.achievements:
+        st = states.get(achievement.id) or {}
+        _, progress, conditions = _evaluate(campaign, state, achievement.rule, st.get("c") or {}, now)
+        done = bool(st.get("done"))
+        shown.append(
+            {
+                "id": achievement.id,
+                "name": achievement.name,
+                "xp": achievement.xp,
+                "done": done,
+                "completed_at": st.get("done"),
+                "progress": 1.0 if done else round(progress, 4),
+                "conditions": [{**c, "current": _json_number(c["current"])} for c in conditions],
+            }
+        )
+    return shown
+
+
+def _json_number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def _finish(
+    campaign: Campaign,
+    new: dict[str, Any],
+    now: float,
+    completions: list[Completion],
+    *,
+    changed: bool,
+    skipped: tuple[Skipped, ...] = (),
+    event: EventFacts | None = None,
+) -> Outcome:
+    """What every change ends with: the streaks it extends (and the streak tasks they complete), the
+    quests it completes, the achievements it awards."""
+    fired = _streaks(campaign, new, now, completions, event)
+    quests = _quests(campaign, new, now)
+    fired += _achievements(campaign, new, now, completions, quests, event)
+    return Outcome(
+        new, completions, quests, changed=changed or bool(fired), skipped=skipped, events=tuple(fired)
+    )

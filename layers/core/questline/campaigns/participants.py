@@ -169,6 +169,18 @@ def _earnings(p: Participant, outcome: engine.Outcome) -> tuple[list[Any], int, 
     for fired in outcome.events:
         key = keys.progress_event(p.entity_id, p.pid, p.identity_id, fired.ref)
         operations.append(_activity(p, key, "progress_event", event=fired.event, **fired.data))
+        if fired.event == "achievement.completed" and int(fired.data.get("xp") or 0):
+            achievement_id = str(fired.data["achievement_id"])
+            entry = Entry(
+                f"a:{p.identity_id}:{achievement_id}",
+                p.identity_id,
+                "xp",
+                int(fired.data["xp"]),
+                "achievement",
+                {"achievement_id": achievement_id, **p.names},
+            )
+            operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
+            earned += int(fired.data["xp"])
         if fired.event == "streak.extended" and fired.data.get("expires_at") and not is_preview(p.pid):
             # filed under the hour it expires in, for the lost-streak sweep (`campaigns.streak_sweep`)
             due = due_item(
