@@ -81,9 +81,14 @@ def test_counts_within_a_span_and_values_together_award_once() -> None:
     t0 = at("2026-12-01T10:00")
     state = new_state()
     fired: list[str] = []
-    steps = [(ev(1, "level_completed"), t0), (ev(2, "level_completed"), t0 + DAY), (ev(3, "purchase", amount=150), t0 + DAY),
-             (ev(4, "level_completed"), t0 + 9 * DAY),  # the first two are older than 7 days: 1 in the span
-             (ev(5, "level_completed"), t0 + 9.5 * DAY), (ev(6, "level_completed"), t0 + 10 * DAY)]  # fmt: skip
+    steps = [
+        (ev(1, "level_completed"), t0),
+        (ev(2, "level_completed"), t0 + DAY),
+        (ev(3, "purchase", amount=150), t0 + DAY),
+        (ev(4, "level_completed"), t0 + 9 * DAY),  # the first two are older than 7 days: 1 in the span
+        (ev(5, "level_completed"), t0 + 9.5 * DAY),
+        (ev(6, "level_completed"), t0 + 10 * DAY),
+    ]
     for facts, when in steps:
         outcome = apply_event(campaign, state, facts, when)
         state = outcome.state
@@ -107,9 +112,18 @@ def test_progress_is_shown_per_condition() -> None:
 
 def test_levels_and_completions_award_xp_once_and_a_replay_awards_nothing() -> None:
     campaign = parsed(
-        {"id": "pro_player", "name": "Pro", "xp": 25,
-         "rule": {"all": [{"type": "level", "level": "pro"}, {"type": "completions", "actions": ["daily_login"]}]}}
-    )  # fmt: skip
+        {
+            "id": "pro_player",
+            "name": "Pro",
+            "xp": 25,
+            "rule": {
+                "all": [
+                    {"type": "level", "level": "pro"},
+                    {"type": "completions", "actions": ["daily_login"]},
+                ]
+            },
+        }
+    )
     outcome = apply_value(campaign, {**new_state(), "_xp": 480}, "daily_login", 1, at("2026-12-01T10:00"))
     assert [e.event for e in outcome.events if e.event.startswith("achievement")] == ["achievement.completed"]
     again = apply_value(campaign, outcome.state, "daily_login", 1, at("2026-12-02T10:00"))

@@ -105,6 +105,14 @@ tenant can address another's items. The docs' access-pattern page is generated f
                    : begins_with)
     quest_completion ENT#{e}#PRT#{pid}#{identity_id} / QUEST#{quest_id}
                    : a quest's bonus, once
+    progress_event ENT#{e}#PRT#{pid}#{identity_id} / PROG#{ref}
+                   : a streak extended, frozen or lost, an achievement awarded: once per `ref` (conditional
+                   : put), fires the `progress` webhook
+    streak_due     STREAKDUE#{YYYY-MM-DDTHH}#{shard} / {e}#{pid}#{identity_id}#{streak_id}#{last}
+                   : a streak that expires in that UTC hour unless extended (4 shards per hour; TTL): the
+                   : lost-streak sweep's Query, hour by hour
+    streak_sweep   STREAKDUE#CURSOR / #CURSOR
+                   : where the lost-streak sweep stopped (hour, shard, last key)
     referee        ENT#{e}#PRT#{pid}#{referrer_id} / REFEREE#{referee_id}
                    : who a user referred, and what each earned them (Query, begins_with)
     ledger_entry   ENT#{e}#CMP#{pid}#TXN#{entry_id} / #TXN
