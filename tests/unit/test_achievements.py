@@ -163,3 +163,27 @@ def test_the_achievements_route_xp_webhook_and_replays(
     assert done[0]["payload"]["data"]["account"] == "ach"
     entries = [i for i in aws.table_items() if i["type"] == "ledger_entry" and i["kind"] == "achievement"]
     assert len(entries) == 1 and entries[0]["xp"] == 15
+
+
+def test_a_merge_keeps_the_later_streak_the_longest_run_and_every_award() -> None:
+    from questline.campaigns.merges import _joined_state
+    from questline.campaigns.participants import Participant
+
+    def person(identity_id: str, streaks: dict[str, Any], achievements: dict[str, Any]) -> Participant:
+        state = {**new_state(), "streaks": streaks, "achievements": achievements}
+        return Participant("e", P, identity_id, state, 1, {"xp": 0, "ref_xp": 0, "ugc_xp": 0, "total": 0})
+
+    survivor = person(
+        "s",
+        {"login": {"current": 2, "longest": 9, "last": "2026-12-01"}},
+        {"week_warrior": {"c": {"0": 1.0}}},
+    )
+    loser = person(
+        "l",
+        {"login": {"current": 4, "longest": 4, "last": "2026-12-03"}},
+        {"week_warrior": {"c": {}, "done": 1.0}, "first_login": {"c": {"0": 1.0}}},
+    )
+    joined = _joined_state(survivor, loser)
+    assert joined["streaks"]["login"] == {"current": 4, "longest": 9, "last": "2026-12-03"}
+    assert joined["achievements"]["week_warrior"]["done"] == 1.0  # awarded to one: never awarded again
+    assert joined["achievements"]["first_login"] == {"c": {"0": 1.0}}
