@@ -156,6 +156,7 @@ def test_every_sample_event_answers_as_its_story_expects(running: tuple[LocalSta
     assert seen == expected
     assert answers["stream_ledger_entry"] == {"batchItemFailures": []}
     assert answers["webhook_delivery_message"] == {"batchItemFailures": []}  # no such hook: dropped, done
+    assert answers["stream_streak_sweep"]["lost"] == 0  # the schedule's run: no streak expired
     assert answers["erasure_message"] == {"batchItemFailures": []}  # no such erasure: nothing to do
     assert functions["claimr_users_balance"] == "ClaimrUsersFunction"
     assert functions["heymint_claim"] == "HeyMintFunction"
