@@ -187,3 +187,20 @@ def test_a_merge_keeps_the_later_streak_the_longest_run_and_every_award() -> Non
     assert joined["streaks"]["login"] == {"current": 4, "longest": 9, "last": "2026-12-03"}
     assert joined["achievements"]["week_warrior"]["done"] == 1.0  # awarded to one: never awarded again
     assert joined["achievements"]["first_login"] == {"c": {"0": 1.0}}
+
+
+def test_an_event_only_an_achievement_counts_reaches_it_through_the_stream(
+    aws: Aws, entity: dict[str, str]
+) -> None:
+    rule = {"all": [{"type": "events_count", "event": {"name": "boss_defeated"}, "target": 2}]}
+    publish(aws, with_achievements({"id": "slayer", "name": "Slayer", "xp": 30, "rule": rule}))
+    for n in range(3):
+        event = {"account": "evt", "platform": "discord", "pid": P, "name": "boss_defeated", "id": f"b{n}"}
+        assert call(aws, "POST", "/event", body=event)[0] == 200
+    aws.pump_stream()
+    for batch in list(aws.stream_batches):  # replayed: nothing more
+        assert aws.invoke("StreamFunction", {"Records": batch}) == {"batchItemFailures": []}
+
+    (slayer,) = call(aws, "GET", "/user/achievements", query=q("evt"))[1]["data"]["achievements"]
+    assert slayer["done"] is True and slayer["conditions"][0]["current"] == 2  # (counting stops once done)
+    assert call(aws, "GET", "/user/balance", query=q("evt"))[1]["data"]["xp"] == 30

@@ -640,6 +640,11 @@ def _measure(
     return float(counted or 0)
 
 
+def conditions_of(rule: Rule, path: str = "") -> list[tuple[str, Condition]]:
+    """Every condition of a rule, with its path."""
+    return _walk(rule, path)
+
+
 def _walk(rule: Rule, path: str = "") -> list[tuple[str, Condition]]:
     found: list[tuple[str, Condition]] = []
     for index, part in enumerate(rule.parts):
