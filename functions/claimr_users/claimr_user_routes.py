@@ -111,6 +111,30 @@ def get_progress(
     return QuestOk(data=claimr.progress(caller, pid, account, platform, env))
 
 
+@routes.get("/user/streak", auth=OWN_READ, summary="A user's streaks: current, longest, freezes, at risk")
+def get_streak(
+    caller: CurrentPrincipal,
+    pid: PidQ,
+    account: AccountQ = None,
+    platform: PlatformQ = None,
+    env: EnvQ = None,
+) -> QuestOk[dict[str, Any]]:
+    return QuestOk(data=claimr.streaks(caller, pid, account, platform, env))
+
+
+@routes.get(
+    "/user/achievements", auth=OWN_READ, summary="A user's achievements: done, or the progress to them"
+)
+def get_achievements(
+    caller: CurrentPrincipal,
+    pid: PidQ,
+    account: AccountQ = None,
+    platform: PlatformQ = None,
+    env: EnvQ = None,
+) -> QuestOk[dict[str, Any]]:
+    return QuestOk(data=claimr.achievements(caller, pid, account, platform, env))
+
+
 @routes.get("/user/referrals", auth=OWN_READ, summary="Users this user referred, and what they earned them")
 def get_referrals(
     caller: CurrentPrincipal,

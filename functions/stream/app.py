@@ -1,5 +1,5 @@
 """The table's stream: the task engine for event logs, merges, campaign statistics and webhook fan-out
-(`questline.stream`).
+(`questline.stream`); and, on its schedule, the lost-streak sweep (`campaigns.streak_sweep`).
 
 Only the item types in the template's FilterCriteria invoke this function. Failures are reported per
 record (partial batch response); the event source mapping retries, bisects and finally sends the batch's
@@ -35,7 +35,9 @@ def record_handler(record: DynamoDBRecord) -> None:
         raise
 
 
-def handle(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+def handle(event: dict[str, Any], context: Any) -> PartialItemFailureResponse | dict[str, Any]:
+    if event.get("source") == "aws.events":  # the schedule (template.yaml): the lost-streak sweep
+        return sweep_streaks()
     tally = capacity.reset()
     _completions[0] = 0
     started = time.perf_counter()
@@ -53,6 +55,16 @@ def handle(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
         },
     )
     return response
+
+
+def sweep_streaks() -> dict[str, Any]:
+    """One bounded run of the lost-streak sweep (`campaigns.streak_sweep`)."""
+    from questline.campaigns.streak_sweep import sweep
+
+    tally = capacity.reset()
+    done = sweep()
+    logger.info("streak sweep done", extra={**done, "dynamodb": tally.as_dict()})
+    return done
 
 
 lambda_handler = instrument(handle)

@@ -58,6 +58,8 @@ STORY = [
     "claimr_users_balance",
     "claimr_users_activity",
     "claimr_users_progress",
+    "claimr_users_streak",
+    "claimr_users_achievements",
     "claimr_users_get_ref_id",
     "claimr_users_set_ref_id",
     "claimr_users_referrer",
@@ -84,6 +86,7 @@ STORY = [
     "claimr_hooks_redeliver",
     "claimr_hooks_delete",
     "stream_ledger_entry",
+    "stream_streak_sweep",
     "webhook_delivery_message",
     "erasure_message",
 ]
@@ -153,6 +156,7 @@ def test_every_sample_event_answers_as_its_story_expects(running: tuple[LocalSta
     assert seen == expected
     assert answers["stream_ledger_entry"] == {"batchItemFailures": []}
     assert answers["webhook_delivery_message"] == {"batchItemFailures": []}  # no such hook: dropped, done
+    assert answers["stream_streak_sweep"]["lost"] == 0  # the schedule's run: no streak expired
     assert answers["erasure_message"] == {"batchItemFailures": []}  # no such erasure: nothing to do
     assert functions["claimr_users_balance"] == "ClaimrUsersFunction"
     assert functions["heymint_claim"] == "HeyMintFunction"

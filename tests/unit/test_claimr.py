@@ -532,4 +532,4 @@ def test_the_balance_carries_the_users_leaderboard_rank(aws: Aws, live_campaign:
     second = call(aws, "GET", "/user/balance", query=q("second"))[1]["data"]
 
     assert before_the_stream["rank"] is None  # the board follows balances through the stream
-    assert second == {"xp": 20, "ref_xp": 0, "ugc_xp": 0, "rank": 2}
+    assert second == {"xp": 20, "ref_xp": 0, "ugc_xp": 0, "rank": 2, "level": None}  # no levels

@@ -51,7 +51,9 @@ def test_the_stack_is_created_with_each_environments_parameters(account: None, e
     built = Counter(r["ResourceType"] for r in created if r["ResourceType"])
     assert built == built_by_moto()
     routes = sum(len(spec.routes) for spec in Template.load().functions().values())
-    assert built["AWS::Lambda::Function"] == 16 and built["AWS::Lambda::Permission"] == routes
+    schedules = 1  # the stream function's lost-streak sweep (an EventBridge rule and its permission)
+    assert built["AWS::Lambda::Function"] == 16 and built["AWS::Lambda::Permission"] == routes + schedules
+    assert built["AWS::Events::Rule"] == schedules
     assert len(created) == len(Template.load().cloudformation["Resources"])
 
     functions = boto3.client("lambda", region_name=REGION)

@@ -44,6 +44,9 @@ def _statement(function: str, permission: str, source_arn: str) -> dict[str, Any
 
 
 def _source_arn(permission: dict[str, Any]) -> str:
+    source = permission["Properties"]["SourceArn"]
+    if "Fn::GetAtt" in source:  # a schedule's rule (EventBridge), not a route
+        return f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{STACK}-{source['Fn::GetAtt'][0]}-{RANDOM}"
     text, variables = permission["Properties"]["SourceArn"]["Fn::Sub"]
     assert variables["__Stage__"] == "*"
     values = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT}
@@ -82,8 +85,13 @@ def _with_more_routes(function: str, permissions: list[tuple[str, str]], more: i
 def test_the_transform_adds_one_statement_per_route() -> None:
     template = Template.load()
     routes = sum(len(spec.routes) for spec in template.functions().values())
+    rules = [p for p in template.of_type("AWS::Lambda::Permission").values() if _is_rule(p)]
 
-    assert sum(len(p) for p in PERMISSIONS.values()) == routes
+    assert sum(len(p) for p in PERMISSIONS.values()) == routes + len(rules)
+
+
+def _is_rule(permission: dict[str, Any]) -> bool:
+    return str(permission["Properties"].get("Principal")) == "events.amazonaws.com"
 
 
 @pytest.mark.parametrize("function", sorted(PERMISSIONS))

@@ -3,7 +3,8 @@ through reach here). Every projection is idempotent, so a replayed record or bat
 
 * an `event_log` inserted: the task engine (`campaigns.tasks`);
 * an `identity` that became merged: its campaigns fold into the survivor (`campaigns.merges`);
-* a `balance` inserted or changed: campaign statistics and the leaderboard (`campaigns.projection`);
+* a `balance` inserted or changed: campaign statistics and the leaderboard (`campaigns.projection`), and
+  `level.changed` when it crossed one of the campaign's levels (`campaigns.levels`);
 * a `referral` inserted: the referrer's referral tasks (also run right after the change that made it);
 * an activity item inserted (completions, ledger entries, referrals, widget tokens): one webhook message
   per matching hook, queued once however often the record is replayed (`webhooks.fanout`);
@@ -75,6 +76,9 @@ def project_record(record: dict[str, Any]) -> int:
         from questline.campaigns.projection import apply_balance
 
         apply_balance(new)
+        from questline.campaigns.levels import level_changed
+
+        level_changed(str(record.get("eventID", "")), new, old)
     if kind == "referral" and event == "INSERT":
         from questline.campaigns import participants, store
 

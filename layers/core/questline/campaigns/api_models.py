@@ -34,14 +34,28 @@ class ClaimrOk(ClaimrModel):
     success: Literal[True] = True
 
 
+class LevelView(ClaimrModel):
+    """The person's level (ours): from their total XP against the campaign's `levels`."""
+
+    name: str | None = Field(description="the level reached (null below the first)")
+    index: int | None = Field(description="its position in the campaign's levels, from 0")
+    min_xp: int | None
+    xp: int = Field(description="the total XP the level is computed from")
+    next: str | None = Field(description="the next level (null at the last)")
+    next_min_xp: int | None
+    xp_to_next: int | None = Field(description="XP still missing to the next level")
+    progress: float = Field(description="from this level to the next, 0 to 1 (1 at the last)")
+
+
 class BalanceView(ClaimrModel):
-    """`GET /user/balance`: the seed's buckets, and the user's leaderboard rank (the claimr client's types
-    read one; null when the user is not on the board)."""
+    """`GET /user/balance`: the seed's buckets, the user's leaderboard rank (the claimr client's types
+    read one; null when the user is not on the board) and level (null when the campaign has no levels)."""
 
     xp: int
     ref_xp: int
     ugc_xp: int
     rank: int | None = None
+    level: LevelView | None = None
 
 
 class UserIn(ClaimrModel):

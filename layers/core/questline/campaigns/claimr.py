@@ -148,10 +148,11 @@ def user_token(entity_id: str, account: str, platform: str, name: str | None) ->
 
 def balance(
     caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None
-) -> dict[str, int | None]:
-    """The balance, and the user's rank on the campaign's leaderboard (None when not on it, and always in a
-    preview, which has no leaderboard; the board follows balances through the stream, so a rank can lag a
-    change by a moment). Two round trips: the balance with the user's board entry, then the entry's rank."""
+) -> dict[str, Any]:
+    """The balance, the user's level (`engine.level_of`; null without levels), and the user's rank on the
+    campaign's leaderboard (None when not on it, and always in a preview, which has no leaderboard; the
+    board follows balances through the stream, so a rank can lag a change by a moment). Two round trips:
+    the balance with the user's board entry, then the entry's rank."""
     scope, user = _named_user(caller, pid, account, platform, env, create=False)
     entity_id, storage_pid = scope.entity_id, scope.storage_pid
     balance_key = keys.balance(entity_id, storage_pid, user.identity_id)
@@ -163,7 +164,8 @@ def balance(
     standing = found.get((standing_key[keys.PK], standing_key[keys.SK])) or {}
     board_key = standing.get("board_key")
     rank = leaderboard.rank_of(entity_id, storage_pid, str(board_key)).rank if board_key else None
-    return {**{bucket: int(held.get(bucket, 0)) for bucket in ledger.BUCKETS}, "rank": rank}
+    level = engine.level_of(scope.campaign, int(held.get("total", 0)))
+    return {**{bucket: int(held.get(bucket, 0)) for bucket in ledger.BUCKETS}, "rank": rank, "level": level}
 
 
 def _xp(xp: int, field: str = "xp") -> int:
@@ -339,26 +341,28 @@ def progress(
 ) -> dict[str, Any]:
     scope, user = _named_user(caller, pid, account, platform, env, create=False)
     campaign = scope.campaign
-    state = participants.read(scope.entity_id, scope.storage_pid, user.identity_id).state
+    state = participants.read(scope.entity_id, scope.storage_pid, user.identity_id, names=True).state
     now = clock.now()
+    tz = engine.zone_of(campaign, state)
     actions = []
     for action in campaign.actions:
         current = state.get("actions", {}).get(action.id, {})
-        open_now = engine.available(action, current, now)
+        open_now = engine.available(action, current, now, tz)
         actions.append(
             {
                 "id": action.id,
                 "name": action.name,
                 "type": action.type,
                 "recurrence": action.recurrence,
+                "window": action.window,
                 "xp": action.award(),
                 "ref_xp": action.ref_xp,
                 "is_optional": action.is_optional,
                 "completions": int(current.get("n", 0)),
                 "done": not open_now,
-                "locked": not engine.unlocked(action, state),
+                "locked": not engine.unlocked(action, state, campaign),
                 "progress": _shown_progress(action, current, open_now),
-                "next_available_at": engine.next_window_at(action, current)
+                "next_available_at": engine.next_window_at(action, current, tz)
                 if not open_now and action.recurrence in RECURRENCE_SECONDS
                 else None,
             }
@@ -368,7 +372,44 @@ def progress(
         {"id": q.id, "name": q.name, "xp": q.xp, "actions": q.actions, "done": q.id in finished}
         for q in campaign.quests
     ]
-    return {"userId": user.identity_id, "actions": actions, "quests": quests}
+    return {
+        "userId": user.identity_id,
+        "actions": actions,
+        "quests": quests,
+        "level": engine.level_of(campaign, engine.xp_of(state)),
+        "streaks": engine.streaks_of(campaign, state, now),
+        "timezone": tz.key,
+    }
+
+
+def achievements(
+    caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None
+) -> dict[str, Any]:
+    """`GET /user/achievements`: each of the campaign's achievements, done or its progress (one consistent
+    BatchGetItem, as `/user/progress`)."""
+    scope, user = _named_user(caller, pid, account, platform, env, create=False)
+    state = participants.read(scope.entity_id, scope.storage_pid, user.identity_id, names=True).state
+    return {
+        "userId": user.identity_id,
+        "achievements": engine.achievements_of(scope.campaign, state, clock.now()),
+    }
+
+
+def streaks(
+    caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None
+) -> dict[str, Any]:
+    """`GET /user/streak`: each of the campaign's streaks as it stands now (one consistent BatchGetItem:
+    the state, the balance and the identity for the timezone). A streak whose missed periods outnumber
+    its freezes answers `current: 0, lost: true` at once; its `streak.lost` webhook fires with the
+    person's next activity (`engine._extend`)."""
+    scope, user = _named_user(caller, pid, account, platform, env, create=False)
+    state = participants.read(scope.entity_id, scope.storage_pid, user.identity_id, names=True).state
+    tz = engine.zone_of(scope.campaign, state)
+    return {
+        "userId": user.identity_id,
+        "timezone": tz.key,
+        "streaks": engine.streaks_of(scope.campaign, state, clock.now()),
+    }
 
 
 def activity(
@@ -658,7 +699,10 @@ def campaign_info(entity_id: str, pid: str, env: str | None) -> dict[str, Any]:
     return {
         "id": pid,
         "name": campaign.name,
-        **campaign.model_dump(mode="json", include={"actions", "quests", "seasons"}),
+        **campaign.model_dump(
+            mode="json",
+            include={"actions", "quests", "seasons", "levels", "streaks", "achievements", "timezone"},
+        ),
     }
 
 

@@ -15,12 +15,16 @@ from questline.http.models import ApiModel
 from questline.notifications.templates import NotificationRules, check_notifications
 from questline.storage.codec import check_client_value
 
-ActionType = Literal["events_count", "events_value", "number_value", "stream_value", "api_call", "referral"]
+ActionType = Literal[
+    "events_count", "events_value", "number_value", "stream_value", "api_call", "referral", "streak"
+]
 Recurrence = Literal["once", "8h", "daily", "weekly", "multiple"]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Xp = Annotated[StrictInt, Field(ge=0, le=1_000_000_000)]
 
 RECURRENCE_SECONDS: dict[str, int] = {"8h": 8 * 3600, "daily": 24 * 3600, "weekly": 7 * 24 * 3600}
+Window = Literal["rolling", "local"]
+LOCAL_RECURRENCES = ("daily", "weekly")
 
 
 class CampaignModel(ApiModel):
@@ -42,7 +46,14 @@ class Action(CampaignModel):
     xp_mul: float = Field(
         default=0, ge=0, le=10_000, description="a percentage bonus: xp 100, xp_mul 5 gives 105"
     )
-    deps: list[Identifier] = Field(default_factory=list, max_length=50)
+    window: Window = Field(
+        default="rolling",
+        description="daily/weekly only: rolling (the next window opens 24 h / 7 d after the last completion) "
+        "or local (once per calendar day / ISO week in the person's timezone)",
+    )
+    deps: list[Identifier] = Field(
+        default_factory=list, max_length=50, description="actions to complete first, or levels to reach"
+    )
     is_optional: bool = False
     meta: dict[str, Any] = Field(default_factory=dict)
 
@@ -82,8 +93,82 @@ class LeaderboardRules(CampaignModel):
     max_entries: Annotated[StrictInt, Field(ge=1, le=10_000)] = 150
 
 
+class Streak(CampaignModel):
+    """A run of consecutive periods (local days or ISO weeks in the person's timezone) with activity."""
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=256)
+    period: Literal["day", "week"] = "day"
+    actions: list[Identifier] = Field(
+        default_factory=list, max_length=50, description="completing any of these extends the streak"
+    )
+    events: list[EventMatch] = Field(
+        default_factory=list, max_length=20, description="an event matching any of these extends the streak"
+    )
+    grace_hours: Annotated[StrictInt, Field(ge=0, le=48)] = Field(
+        default=0,
+        description="activity this long into a period still counts for the one before it, if missed",
+    )
+    freeze_every: Annotated[StrictInt, Field(ge=0, le=1000)] = Field(
+        default=0, description="a freeze is granted after every this many extended periods (0: never)"
+    )
+    max_freezes: Annotated[StrictInt, Field(ge=0, le=100)] = Field(
+        default=2, description="freezes held at most; a missed period spends one automatically"
+    )
+
+
+ConditionType = Literal["events_count", "events_value", "completions", "quests", "streak", "level"]
+
+
+class Condition(CampaignModel):
+    """One measure an achievement rule tests: events counted or their values summed, task or quest
+    completions, a streak's length, a level; `within_days`: only what happened in the last that many days."""
+
+    type: ConditionType
+    event: EventMatch | None = None
+    field: str | None = Field(default=None, min_length=1, max_length=256)
+    actions: list[Identifier] = Field(default_factory=list, max_length=50, description="none: any action")
+    quests: list[Identifier] = Field(default_factory=list, max_length=50, description="none: any quest")
+    streak: Identifier | None = None
+    level: Identifier | None = None
+    target: float = Field(default=1, gt=0, le=1e15)
+    within_days: Annotated[StrictInt, Field(ge=1, le=366)] | None = None
+
+
+class Rule(CampaignModel):
+    """All (`all`) or any (`any`) of its conditions and nested rules."""
+
+    all: list[Rule | Condition] | None = Field(default=None, max_length=20)
+    any: list[Rule | Condition] | None = Field(default=None, max_length=20)
+
+    @property
+    def parts(self) -> list[Rule | Condition]:
+        return list(self.all or self.any or [])
+
+
+class Achievement(CampaignModel):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=256)
+    xp: Xp = 0
+    rule: Rule
+
+
+class Level(CampaignModel):
+    name: Identifier
+    min_xp: Xp
+
+
 class Campaign(CampaignModel):
     name: str = Field(min_length=1, max_length=256)
+    timezone: str = Field(
+        default="UTC",
+        min_length=1,
+        max_length=64,
+        description="the IANA timezone of local windows for people whose profile names none",
+    )
+    levels: list[Level] = Field(default_factory=list, max_length=100)
+    streaks: list[Streak] = Field(default_factory=list, max_length=20)
+    achievements: list[Achievement] = Field(default_factory=list, max_length=100)
     actions: list[Action] = Field(default_factory=list, max_length=200)
     quests: list[Quest] = Field(default_factory=list, max_length=100)
     seasons: list[Season] = Field(default_factory=list, max_length=50)
@@ -98,6 +183,12 @@ class Campaign(CampaignModel):
 
     def quest(self, quest_id: str) -> Quest | None:
         return next((q for q in self.quests if q.id == quest_id), None)
+
+    def streak(self, streak_id: str) -> Streak | None:
+        return next((s for s in self.streaks if s.id == streak_id), None)
+
+    def level(self, name: str) -> Level | None:
+        return next((level for level in self.levels if level.name == name), None)
 
 
 # What each action type needs in `meta` (the rest of `meta` is free for the integrator's own use).
@@ -127,18 +218,49 @@ def _check_meta(action: Action, where: str) -> None:
             raise BadRequest(
                 f"{where}.meta.stream: stream_value needs a stream name", field=f"{where}.meta.stream"
             )
+    if action.type == "streak":
+        streak = meta.get("streak")
+        if not isinstance(streak, str) or not streak:
+            raise BadRequest(
+                f"{where}.meta.streak: a streak task needs the id of one of the campaign's streaks",
+                field=f"{where}.meta.streak",
+            )
     if action.type != "api_call":
         target = meta.get("target", 1)
         if isinstance(target, bool) or not isinstance(target, (int, float)) or target <= 0 or target > 1e15:
             raise BadRequest(f"{where}.meta.target: must be a positive number", field=f"{where}.meta.target")
-        if action.type in ("events_count", "referral") and not float(target).is_integer():
+        if action.type in ("events_count", "referral", "streak") and not float(target).is_integer():
             raise BadRequest(f"{where}.meta.target: must be a whole number", field=f"{where}.meta.target")
 
 
-def _known(ids: Iterable[str], known: set[str], where: str) -> None:
+def _known(ids: Iterable[str], known: set[str], where: str, what: str = "action") -> None:
     for index, identifier in enumerate(ids):
         if identifier not in known:
-            raise BadRequest(f"{where}.{index}: unknown action {identifier!r}", field=f"{where}.{index}")
+            raise BadRequest(f"{where}.{index}: unknown {what} {identifier!r}", field=f"{where}.{index}")
+
+
+def _check_levels(campaign: Campaign, taken: set[str]) -> None:
+    """Level names are unique (and no action's id: `deps` name either); `min_xp` strictly ascending."""
+    names: set[str] = set()
+    for index, level in enumerate(campaign.levels):
+        if level.name in names or level.name in taken:
+            raise BadRequest(
+                f"levels.{index}.name: {level.name!r} is already used", field=f"levels.{index}.name"
+            )
+        names.add(level.name)
+        if index and level.min_xp <= campaign.levels[index - 1].min_xp:
+            raise BadRequest(
+                f"levels.{index}.min_xp: levels must ascend ({level.min_xp} after "
+                f"{campaign.levels[index - 1].min_xp})",
+                field=f"levels.{index}.min_xp",
+            )
+
+
+def check_timezone_name(name: str, field: str) -> None:
+    from questline.campaigns.localtime import known_zone
+
+    if not known_zone(name):
+        raise BadRequest(f"{field}: {name!r} is not an IANA timezone", field=field)
 
 
 def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
@@ -148,17 +270,27 @@ def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
         if action_ids.index(action_id) != index:
             raise BadRequest(f"actions.{index}.id: {action_id!r} is used twice", field=f"actions.{index}.id")
     known = set(action_ids)
+    check_timezone_name(campaign.timezone, "timezone")
+    _check_levels(campaign, known)
+    dependable = known | {level.name for level in campaign.levels}
     for index, action in enumerate(campaign.actions):
         where = f"actions.{index}"
         check_client_value(action.meta, f"{where}.meta", kept_numbers=False)
         _check_meta(action, where)
-        _known(action.deps, known, f"{where}.deps")
+        _known(action.deps, dependable, f"{where}.deps", "action or level")
+        if action.window == "local" and action.recurrence not in LOCAL_RECURRENCES:
+            raise BadRequest(
+                f"{where}.window: local windows are for daily and weekly recurrences",
+                field=f"{where}.window",
+            )
         if action.id in action.deps:
             raise BadRequest(f"{where}.deps: an action cannot depend on itself", field=f"{where}.deps")
     _check_acyclic(campaign)
+    _check_streaks(campaign, known)
+    _check_achievements(campaign, known)
     quest_ids = [q.id for q in campaign.quests]
     for index, quest in enumerate(campaign.quests):
-        if quest_ids.index(quest.id) != index or quest.id in known or quest.id == campaign_id:
+        if quest_ids.index(quest.id) != index or quest.id in dependable or quest.id == campaign_id:
             raise BadRequest(f"quests.{index}.id: {quest.id!r} is already used", field=f"quests.{index}.id")
         _known(quest.actions, known, f"quests.{index}.actions")
     _known(campaign.referral.tasks, known, "referral.tasks")
@@ -168,7 +300,7 @@ def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
 
 
 def _check_acyclic(campaign: Campaign) -> None:
-    deps = {a.id: list(a.deps) for a in campaign.actions}
+    deps = {a.id: [d for d in a.deps if campaign.level(d) is None] for a in campaign.actions}
     state: dict[str, int] = {}  # 1 visiting, 2 done
 
     def visit(action_id: str, path: list[str]) -> None:
@@ -185,3 +317,75 @@ def _check_acyclic(campaign: Campaign) -> None:
 
     for action_id in deps:
         visit(action_id, [])
+
+
+def _check_streaks(campaign: Campaign, known: set[str]) -> None:
+    """Unique ids; known actions (no streak task) or events extend each; streak tasks name a streak."""
+    streak_ids: set[str] = set()
+    for index, streak in enumerate(campaign.streaks):
+        where = f"streaks.{index}"
+        if streak.id in streak_ids:
+            raise BadRequest(f"{where}.id: {streak.id!r} is used twice", field=f"{where}.id")
+        streak_ids.add(streak.id)
+        _known(streak.actions, known, f"{where}.actions")
+        if not streak.actions and not streak.events:
+            raise BadRequest(f"{where}: a streak needs actions or events that extend it", field=where)
+        extending = [campaign.action(a) for a in streak.actions]
+        if any(a is not None and a.type == "streak" for a in extending):
+            raise BadRequest(
+                f"{where}.actions: a streak task cannot extend a streak", field=f"{where}.actions"
+            )
+    for index, action in enumerate(campaign.actions):
+        if action.type == "streak" and action.meta.get("streak") not in streak_ids:
+            raise BadRequest(
+                f"actions.{index}.meta.streak: unknown streak {action.meta.get('streak')!r}",
+                field=f"actions.{index}.meta.streak",
+            )
+
+
+MAX_RULE_DEPTH = 3
+MAX_CONDITIONS = 20
+
+
+def _check_condition(campaign: Campaign, condition: Condition, known: set[str], where: str) -> None:
+    kind = condition.type
+    if kind in ("events_count", "events_value") and condition.event is None:
+        raise BadRequest(f"{where}.event: {kind} needs an event with a name", field=f"{where}.event")
+    if kind == "events_value" and not condition.field:
+        raise BadRequest(f"{where}.field: events_value needs the data field to sum", field=f"{where}.field")
+    _known(condition.actions, known, f"{where}.actions")
+    quest_ids = {q.id for q in campaign.quests}
+    _known(condition.quests, quest_ids, f"{where}.quests", "quest")
+    if kind == "streak" and campaign.streak(str(condition.streak)) is None:
+        raise BadRequest(f"{where}.streak: unknown streak {condition.streak!r}", field=f"{where}.streak")
+    if kind == "level" and campaign.level(str(condition.level)) is None:
+        raise BadRequest(f"{where}.level: unknown level {condition.level!r}", field=f"{where}.level")
+
+
+def _check_rule(campaign: Campaign, rule: Rule, known: set[str], where: str, depth: int) -> int:
+    """Checks one rule; returns the number of conditions in it."""
+    if (rule.all is None) == (rule.any is None) or not rule.parts:
+        raise BadRequest(f"{where}: a rule has either all or any, with conditions", field=where)
+    if depth > MAX_RULE_DEPTH:
+        raise BadRequest(f"{where}: rules nest {MAX_RULE_DEPTH} deep at most", field=where)
+    key = "all" if rule.all is not None else "any"
+    count = 0
+    for index, part in enumerate(rule.parts):
+        at = f"{where}.{key}.{index}"
+        if isinstance(part, Rule):
+            count += _check_rule(campaign, part, known, at, depth + 1)
+        else:
+            _check_condition(campaign, part, known, at)
+            count += 1
+    return count
+
+
+def _check_achievements(campaign: Campaign, known: set[str]) -> None:
+    seen: set[str] = set()
+    for index, achievement in enumerate(campaign.achievements):
+        where = f"achievements.{index}"
+        if achievement.id in seen:
+            raise BadRequest(f"{where}.id: {achievement.id!r} is used twice", field=f"{where}.id")
+        seen.add(achievement.id)
+        if _check_rule(campaign, achievement.rule, known, f"{where}.rule", 1) > MAX_CONDITIONS:
+            raise BadRequest(f"{where}.rule: {MAX_CONDITIONS} conditions at most", field=f"{where}.rule")

@@ -129,7 +129,37 @@ def _joined_state(survivor: Participant, loser: Participant) -> dict[str, Any]:
         "applied": [*ours.get("applied", []), *theirs.get("applied", [])][-MAX_APPLIED:],
         "referral_valid": bool(ours.get("referral_valid") or theirs.get("referral_valid")),
         "referrer": referrer,
+        "streaks": _joined_streaks(dict(ours.get("streaks") or {}), dict(theirs.get("streaks") or {})),
+        "achievements": _joined_achievements(
+            dict(ours.get("achievements") or {}), dict(theirs.get("achievements") or {})
+        ),
     }
+
+
+def _joined_streaks(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+    """Per streak, the run extended last (the longer one on the same period), with the longest of both."""
+
+    def rank(streak: dict[str, Any]) -> tuple[str, int]:
+        return str(streak.get("last") or ""), int(streak.get("current", 0))
+
+    joined = dict(ours)
+    for streak_id, their in theirs.items():
+        mine = joined.get(streak_id)
+        kept = dict(their if mine is None or rank(their) > rank(mine) else mine)
+        kept["longest"] = max(int((mine or {}).get("longest", 0)), int(their.get("longest", 0)))
+        joined[streak_id] = kept
+    return joined
+
+
+def _joined_achievements(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+    """An achievement either person was awarded stays awarded (its XP came with the balance), so it is
+    never awarded again; otherwise the survivor's counts."""
+    joined = dict(ours)
+    for achievement_id, their in theirs.items():
+        mine = joined.get(achievement_id)
+        if mine is None or (their.get("done") and not mine.get("done")):
+            joined[achievement_id] = their
+    return joined
 
 
 def _versioned(p: Participant, state: dict[str, Any], valid_referrals: int) -> TxUpdate:

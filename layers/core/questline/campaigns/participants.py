@@ -23,7 +23,8 @@ from questline import clock
 from questline.campaigns import engine
 from questline.campaigns.definition import Campaign
 from questline.campaigns.ledger import Entry, balance_update, entry_item, task_xp_attribute, task_xp_of
-from questline.campaigns.preview import expiry
+from questline.campaigns.preview import expiry, is_preview
+from questline.campaigns.streak_sweep import due_item
 from questline.errors import Retryable
 from questline.identity.identifiers import Identifier
 from questline.identity.names import names_of
@@ -31,7 +32,7 @@ from questline.storage import get_table, keys
 from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, equals, not_exists
 
 ATTEMPTS = 25  # optimistic retries; contention on one participant is rare (the stream serialises a shard)
-STATE_FIELDS = ("actions", "quests", "applied", "referral_valid")
+STATE_FIELDS = ("actions", "quests", "applied", "referral_valid", "streaks", "achievements")
 
 
 class Participant(NamedTuple):
@@ -57,8 +58,8 @@ def read(
     entity_id: str, pid: str, identity_id: str, *, names: bool = False, via: Identifier | None = None
 ) -> Participant:
     """The participant's state and balance; with `names`, for a caller that writes activity items, also
-    the names they carry (from the identity item, in the same BatchGetItem; `via` is the identifier the
-    request named the person by)."""
+    the names they carry and the profile's timezone (from the identity item, in the same BatchGetItem;
+    `via` is the identifier the request named the person by)."""
     wanted = [keys.participant(entity_id, pid, identity_id), keys.balance(entity_id, pid, identity_id)]
     if names:
         wanted.append(keys.identity(entity_id, identity_id))
@@ -66,11 +67,18 @@ def read(
     state = found.get("#STATE") or {}
     balance = found.get("#BAL") or {}
     identity = found.get(keys.identity(entity_id, identity_id)[keys.SK])
+    held = int(balance.get("total", 0))
+    timezone = (identity or {}).get("timezone")
     return Participant(
         entity_id,
         pid,
         identity_id,
-        {**engine.new_state(), **{k: v for k, v in state.items() if k not in ("PK", "SK")}},
+        {
+            **engine.new_state(),
+            **{k: v for k, v in state.items() if k not in ("PK", "SK")},
+            engine.XP_KEY: held,  # (not stored with the state: levels and local windows read them)
+            **({engine.TZ_KEY: str(timezone)} if timezone else {}),
+        },
         int(state.get("v", 0)),
         {
             **{bucket: int(balance.get(bucket, 0)) for bucket in ("xp", "ref_xp", "ugc_xp", "total")},
@@ -158,6 +166,28 @@ def _earnings(p: Participant, outcome: engine.Outcome) -> tuple[list[Any], int, 
             )
             operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
             earned += quest.xp
+    for fired in outcome.events:
+        key = keys.progress_event(p.entity_id, p.pid, p.identity_id, fired.ref)
+        operations.append(_activity(p, key, "progress_event", event=fired.event, **fired.data))
+        if fired.event == "achievement.completed" and int(fired.data.get("xp") or 0):
+            achievement_id = str(fired.data["achievement_id"])
+            entry = Entry(
+                f"a:{p.identity_id}:{achievement_id}",
+                p.identity_id,
+                "xp",
+                int(fired.data["xp"]),
+                "achievement",
+                {"achievement_id": achievement_id, **p.names},
+            )
+            operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
+            earned += int(fired.data["xp"])
+        if fired.event == "streak.extended" and fired.data.get("expires_at") and not is_preview(p.pid):
+            # filed under the hour it expires in, for the lost-streak sweep (`campaigns.streak_sweep`)
+            due = due_item(
+                p.entity_id, p.pid, p.identity_id, str(fired.data["streak_id"]), str(fired.data["period"]),
+                float(fired.data["expires_at"]),
+            )  # fmt: skip
+            operations.append(TxPut(due))
     if earned:
         update = balance_update(p.entity_id, p.pid, p.identity_id, {"xp": earned}, task_xp=task_xp)
         operations.append(TxUpdate(keys.balance(p.entity_id, p.pid, p.identity_id), update))

@@ -29,7 +29,13 @@ def _interested(campaign: Campaign, name: str, category: str | None) -> bool:
             and (wanted.category is None or wanted.category == category)
         ):
             return True
-    return False
+    wanted_by_others = [m for streak in campaign.streaks for m in streak.events] + [
+        condition.event
+        for achievement in campaign.achievements
+        for _, condition in engine.conditions_of(achievement.rule)
+        if condition.event is not None
+    ]
+    return any(m.name == name and (m.category is None or m.category == category) for m in wanted_by_others)
 
 
 def _campaigns_for(entity_id: str, log: Mapping[str, Any]) -> list[tuple[str, Campaign]]:

@@ -105,6 +105,14 @@ tenant can address another's items. The docs' access-pattern page is generated f
                    : begins_with)
     quest_completion ENT#{e}#PRT#{pid}#{identity_id} / QUEST#{quest_id}
                    : a quest's bonus, once
+    progress_event ENT#{e}#PRT#{pid}#{identity_id} / PROG#{ref}
+                   : a streak extended, frozen or lost, an achievement awarded: once per `ref` (conditional
+                   : put), fires the `progress` webhook
+    streak_due     STREAKDUE#{YYYY-MM-DDTHH}#{shard} / {e}#{pid}#{identity_id}#{streak_id}#{last}
+                   : a streak that expires in that UTC hour unless extended (4 shards per hour; TTL): the
+                   : lost-streak sweep's Query, hour by hour
+    streak_sweep   STREAKDUE#CURSOR / #CURSOR
+                   : where the lost-streak sweep stopped (hour, shard, last key)
     referee        ENT#{e}#PRT#{pid}#{referrer_id} / REFEREE#{referee_id}
                    : who a user referred, and what each earned them (Query, begins_with)
     ledger_entry   ENT#{e}#CMP#{pid}#TXN#{entry_id} / #TXN
@@ -439,6 +447,33 @@ def completion(entity_id: str, pid: str, identity_id: str, action_id: str, windo
 
 def quest_completion(entity_id: str, pid: str, identity_id: str, quest_id: str) -> Key:
     return _key(participant_partition(entity_id, pid, identity_id), f"{QUEST_PREFIX}{quest_id}")
+
+
+STREAK_DUE_SHARDS: Final = 4
+
+
+def streak_due_partition(hour: str, shard: int) -> str:
+    """Streaks that are lost unless extended before the end of `hour` (UTC, `YYYY-MM-DDTHH`), spread over
+    `STREAK_DUE_SHARDS` partitions per hour: the lost-streak sweep reads them hour by hour, never scans."""
+    return f"STREAKDUE#{hour}#{shard}"
+
+
+def streak_due(
+    hour: str, shard: int, entity_id: str, pid: str, identity_id: str, streak_id: str, last: str
+) -> Key:
+    return _key(streak_due_partition(hour, shard), f"{entity_id}#{pid}#{identity_id}#{streak_id}#{last}")
+
+
+def streak_sweep_cursor() -> Key:
+    return _key("STREAKDUE#CURSOR", "#CURSOR")
+
+
+PROGRESS_PREFIX: Final = "PROG#"
+
+
+def progress_event(entity_id: str, pid: str, identity_id: str, ref: str) -> Key:
+    """A `progress` webhook event of a participant (streaks, achievements), unique by `ref`."""
+    return _key(participant_partition(entity_id, pid, identity_id), f"{PROGRESS_PREFIX}{ref}")
 
 
 def referee(entity_id: str, pid: str, referrer_id: str, referee_id: str) -> Key:

@@ -40,9 +40,20 @@ SCOPE_BY_TYPE: dict[str, str] = {
     "ledger_entry": "user_reward",
     "referral": "referral",
     "widget_token": "user_login",
+    "progress_event": "progress",
 }
 IDENTITY_SCOPE = "identity"
 IDENTITY_EVENTS = ("identity.merged", "identity.conflict", "identity.erased")
+# Scope `progress` (ours): streaks, achievements and levels. A `progress_event` item's `event` names its
+# type; `level.changed` is no item of its own but a balance change that crossed a level (`on_level`).
+PROGRESS_SCOPE = "progress"
+PROGRESS_EVENTS = (
+    "streak.extended",
+    "streak.frozen",
+    "streak.lost",
+    "achievement.completed",
+    "level.changed",
+)
 SCOPES = frozenset({*SCOPE_BY_TYPE.values(), IDENTITY_SCOPE})
 _INTERNAL = frozenset({PK, SK, GSI1PK, GSI1SK, "type", "ttl"})
 
@@ -75,7 +86,8 @@ def build_message(source_id: str, item: Mapping[str, Any], hook: Mapping[str, An
     building it reads nothing, and a replayed record builds the same payload."""
     scope = SCOPE_BY_TYPE[str(item["type"])]
     happened = next((str(item[f]) for f in _TIME_FIELDS if item.get(f)), None)
-    return _message(source_id, str(item["entity_id"]), scope, scope, public_view(item), hook, happened)
+    event_type = str(item.get("event") or scope) if scope == PROGRESS_SCOPE else scope
+    return _message(source_id, str(item["entity_id"]), scope, event_type, public_view(item), hook, happened)
 
 
 def _message(
@@ -156,6 +168,20 @@ def fan_out_event(
     return _queue_once(
         [_message(source_id, entity_id, scope, event_type, data, hook, happened) for hook in hooks]
     )
+
+
+def fan_out_campaign_event(
+    source_id: str, entity_id: str, pid: str, scope: str, event_type: str, data: Mapping[str, Any], at: str
+) -> int:
+    """Queue one event of a campaign (to the scope's hooks for every campaign or for `pid`), once per
+    `source_id` (a stream record's id) and hook; returns how many messages were queued."""
+    hooks = [h for h in hooks_for(entity_id, scope) if not h.get("pids") or pid in h["pids"]]
+    return _queue_once([_message(source_id, entity_id, scope, event_type, data, hook, at) for hook in hooks])
+
+
+def campaign_hooks(entity_id: str, pid: str, scope: str) -> bool:
+    """Whether any hook of the scope takes this campaign's events."""
+    return any(not h.get("pids") or pid in h["pids"] for h in hooks_for(entity_id, scope))
 
 
 def _queue_once(messages: list[dict[str, Any]]) -> int:
