@@ -388,8 +388,8 @@
     ]);
     if (link) {
       var field = el("input", { id: "ql-link", type: "text", readonly: "readonly", value: link, class: "ql-input" });
-      var said = el("span", { class: "ql-said", role: "status", "aria-live": "polite" });
-      var button = el("button", { type: "button", class: "ql-button", "data-copy": "", text: t.copy });
+      var said = el("span", { id: "ql-copied", class: "ql-said", role: "status", "aria-live": "polite" });
+      var button = el("button", { id: "ql-copy", type: "button", class: "ql-button", text: t.copy });
       button.addEventListener("click", function () {
         copy(link).then(function () { said.textContent = t.copied; }, function () {
           field.focus();
@@ -410,10 +410,10 @@
      (POST /code or POST /user/ref_id) and calls respond(true | false | "message"). */
   function inviteForm() {
     var input = el("input", { id: "ql-code", name: "code", type: "text", maxlength: 64, autocomplete: "off", class: "ql-input", required: "required" });
-    var said = el("span", { class: "ql-said", role: "status", "aria-live": "polite" });
+    var said = el("span", { id: "ql-invited", class: "ql-said", role: "status", "aria-live": "polite" });
     var form = el("form", { class: "ql-invite", novalidate: "novalidate" }, [
       el("label", { for: "ql-code", class: "ql-label", text: t.invite }),
-      el("div", { class: "ql-inline" }, [input, el("button", { type: "submit", class: "ql-button", text: t.send })]),
+      el("div", { class: "ql-inline" }, [input, el("button", { id: "ql-send", type: "submit", class: "ql-button", text: t.send })]),
       said
     ]);
     input.setAttribute("aria-label", t.code);
