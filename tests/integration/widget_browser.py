@@ -15,7 +15,9 @@ import json
 import shutil
 import sys
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -103,6 +105,59 @@ class Widget:
         )
 
 
+HOST_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>An integrator's page</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none';
+ script-src {api} 'sha256-{listener_hash}'; style-src {api} 'sha256-{style_hash}';
+ connect-src {api}; img-src https:">
+<style>{style}</style></head>
+<body><main><h1>My game</h1><p class="ql-card" id="outside">The host's own paragraph</p>
+<script src="{api}/widget.js" data-pid="{pid}" data-user-token="{token}" data-entity-id="{entity}"
+ data-poll="2" data-ref-url="https://game.example/join?code={{ref_id}}"></script>
+<script>{listener}</script></main></body></html>"""
+HOST_STYLE = "p, h3 { color: rgb(153, 0, 0); } .ql-total { display: none; }"  # must not reach inside
+# What an integrator's page does with an invite code: hand it to its server (here: accept it).
+HOST_LISTENER = (
+    "document.addEventListener('questline:invite-code', function (e) {"
+    " e.preventDefault(); window.__code = e.detail.code; e.detail.respond(true); });"
+)
+
+
+def _host_page(api: str, pid: str, token: str, entity: str) -> tuple[str, ThreadingHTTPServer]:
+    """An integrator's page on another origin (another loopback port), embedding the script."""
+    import base64
+    import hashlib
+
+    def sha(text: str) -> str:
+        return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+    page = HOST_PAGE.format(
+        api=api,
+        pid=pid,
+        token=token,
+        entity=entity,
+        style=HOST_STYLE,
+        listener=HOST_LISTENER,
+        style_hash=sha(HOST_STYLE),
+        listener_hash=sha(HOST_LISTENER),
+    ).encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/" else 404)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.end_headers()
+            if self.path == "/":
+                self.wfile.write(page)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/", server
+
+
 def _axe(driver: webdriver.Chrome, axe_source: str) -> list[dict[str, Any]]:
     driver.execute_script(axe_source)  # WebDriver's own script: the page's CSP does not apply to it
     result = driver.execute_async_script(
@@ -134,12 +189,15 @@ def main() -> int:
         time.sleep(2)  # the board follows balances through the stream
         query = {"pid": pid, "user_token": token, "poll": 2, "entity": state["entity_id"]}
         url = f"{state['api_url']}/widget?{urlencode(query)}"
+        host_url, host = _host_page(state["api_url"], pid, token, state["entity_id"])
         with tempfile.TemporaryDirectory() as profile:
             driver = _driver(profile)
             try:
                 seen.update(_drive(driver, Widget(driver), state, url, artifacts, axe_source))
+                seen["embedded"] = _embedded(driver, Widget(driver), state, host_url, artifacts, axe_source)
             finally:
                 driver.quit()
+                host.shutdown()
     finally:
         stack.stop()
     print(json.dumps(seen))
@@ -168,6 +226,7 @@ def _drive(
         e.get_attribute("data-action") for e in widget.root().find_elements(By.CSS_SELECTOR, "[data-action]")
     ]
     seen["locked_reason"] = widget.text('[data-action="score_update"] .ql-reason')
+    seen["console"] = _severe(driver)  # the page's own messages (a CSP refusal would be one)
     _shot(driver, artifacts, "widget-1024px", seen)
 
     # a reward through the API appears without a reload (the poll sees a new ETag)
@@ -176,6 +235,7 @@ def _drive(
     WebDriverWait(driver, 30, poll_frequency=0.2).until(
         lambda _: widget.find(".ql-total").get_attribute("data-total") != seen["total_before"]
     )
+    seen["console"] += _severe(driver)
     seen["reward_seen_after_s"] = round(time.monotonic() - started, 2)
     seen["total_after"] = widget.find(".ql-total").get_attribute("data-total")
     seen["not_reloaded"] = driver.execute_script("return window.__notReloaded === true")
@@ -212,6 +272,7 @@ def _drive(
     code.send_keys("FRIEND-42", Keys.ENTER)
     WebDriverWait(driver, 10).until(lambda _: widget.text("#ql-invited") != "")
     seen["invite_status"] = widget.text("#ql-invited")
+    seen["console"] += _severe(driver)
     seen["axe"] = _axe(driver, axe)
     _shot(driver, artifacts, "widget-after-reward-1024px", seen)
 
@@ -245,7 +306,46 @@ def _drive(
         "total": widget.find(".ql-total").get_attribute("data-total"),
     }
     _shot(driver, artifacts, "widget-preview-dev", seen)
-    seen["console"] = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    seen["console_with_axe"] = _severe(driver)  # axe-core, injected by the test, trips the CSP
+    return seen
+
+
+def _severe(driver: webdriver.Chrome) -> list[dict[str, Any]]:
+    return [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+
+
+def _embedded(
+    driver: webdriver.Chrome, widget: Widget, state: dict[str, Any], url: str, artifacts: Path, axe: str
+) -> dict[str, Any]:
+    """The embed script on an integrator's page of another origin, under that page's own strict CSP."""
+    seen: dict[str, Any] = {}
+    driver.get(url)
+    widget.wait(".ql-total")
+    WebDriverWait(driver, 10).until(lambda _: widget.find(".ql-total").text != "")
+    seen["mounted_before_script"] = driver.execute_script(
+        "const s = document.querySelector('script[data-pid]');"
+        "return s.previousElementSibling && s.previousElementSibling.className;"
+    )
+    style = "return getComputedStyle(arguments[0]).getPropertyValue(arguments[1]);"
+    seen["total_display"] = driver.execute_script(style, widget.find(".ql-total"), "display")
+    seen["heading_color"] = driver.execute_script(style, widget.find("#ql-balance"), "color")
+    outside = driver.find_element(By.ID, "outside")
+    seen["outside_border"] = driver.execute_script(style, outside, "border-top-style")
+    seen["outside_color"] = driver.execute_script(style, outside, "color")
+    seen["link"] = widget.find("#ql-link").get_attribute("value")
+    before = widget.find(".ql-total").get_attribute("data-total")
+    _reward(state, "widget_person", "live-2", 5)
+    WebDriverWait(driver, 30, poll_frequency=0.2).until(
+        lambda _: widget.find(".ql-total").get_attribute("data-total") != before
+    )
+    seen["total_change"] = [before, widget.find(".ql-total").get_attribute("data-total")]
+    widget.find("#ql-code").send_keys("FRIEND-42", Keys.ENTER)
+    WebDriverWait(driver, 10).until(lambda _: widget.text("#ql-invited") != "")
+    seen["invite_status"] = widget.text("#ql-invited")
+    seen["code_received"] = driver.execute_script("return window.__code")
+    seen["console"] = _severe(driver)
+    seen["axe"] = _axe(driver, axe)
+    _shot(driver, artifacts, "widget-embedded", seen)
     return seen
 
 

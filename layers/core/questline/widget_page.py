@@ -51,5 +51,6 @@ def preview_page(language: str) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
         "<title>Questline widget preview</title></head>"
-        '<body><main><script src="widget.js" data-preview></script></main></body></html>\n'
+        '<body><main><h1 class="preview-title">Questline widget preview</h1>'
+        '<script src="widget.js" data-preview></script></main></body></html>\n'
     )
