@@ -16,8 +16,9 @@ import pytest
 
 from tests.support import api_event
 from tests.unit.conftest import Aws
-from tests.unit.test_claimr import P, USERS, call
-from tests.unit.test_claimr import live_campaign as live_campaign  # noqa: F401 - a fixture
+from tests.unit.test_claimr import USERS, P, call, design, live_campaign
+
+__all__ = ["live_campaign"]  # the fixture these tests use
 from tests.unit.test_platform_function import _event
 
 WIDGET = Path(__file__).resolve().parents[2] / "functions" / "platform" / "widget"
@@ -177,9 +178,8 @@ def _token(aws: Aws, account: str) -> str:
     return str(body["data"]["token"])
 
 
-def test_polled_answers_carry_an_etag_and_answer_304_until_they_change(
-    aws: Aws, live_campaign: dict[str, Any]
-) -> None:
+@pytest.mark.usefixtures("live_campaign")
+def test_polled_answers_carry_an_etag_and_answer_304_until_they_change(aws: Aws) -> None:
     token = _token(aws, "poller")
     first = _with_token(aws, "/user/balance", token, f"pid={P}")
     tag = first[1]["etag"]
@@ -198,7 +198,8 @@ def test_polled_answers_carry_an_etag_and_answer_304_until_they_change(
     assert changed[0] == 200 and changed[2]["data"]["xp"] == 40 and changed[1]["etag"] != tag
 
 
-def test_progress_says_which_dependencies_lock_an_action(aws: Aws, live_campaign: dict[str, Any]) -> None:
+@pytest.mark.usefixtures("live_campaign")
+def test_progress_says_which_dependencies_lock_an_action(aws: Aws) -> None:
     token = _token(aws, "locked_out")
 
     def score_update() -> dict[str, Any]:
@@ -228,11 +229,12 @@ def test_progress_says_which_dependencies_lock_an_action(aws: Aws, live_campaign
     assert after["locked"] is False and after["locked_by"] == []
 
 
-def test_a_widget_token_reads_the_campaigns_season(aws: Aws, live_campaign: dict[str, Any]) -> None:
+@pytest.mark.usefixtures("live_campaign")
+def test_a_widget_token_reads_the_campaigns_season(aws: Aws) -> None:
     token = _token(aws, "season_reader")
 
     status, headers, body = _with_token(aws, "/campaign/points", token, f"pid={P}")
 
     assert status == 200 and "etag" in headers
-    assert body["data"]["name"] == live_campaign["name"]
-    assert body["data"]["season"] == live_campaign["seasons"][0]
+    assert body["data"]["name"] == design()["name"]
+    assert body["data"]["season"] == design()["seasons"][0]

@@ -50,7 +50,7 @@ def preview_page(language: str) -> str:
         f'<html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
-        "<title>Questline widget preview</title></head>"
+        '<title>Questline widget preview</title><link rel="stylesheet" href="widget.css"></head>'
         '<body><main><h1 class="preview-title">Questline widget preview</h1>'
         '<script src="widget.js" data-preview></script></main></body></html>\n'
     )
