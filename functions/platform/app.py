@@ -113,7 +113,8 @@ def _asset(name: str, content_type: str) -> Response[str]:
     )
 
 
-TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}}}
+def _text(media_type: str) -> dict[str, Any]:
+    return {"content": {media_type: {"schema": {"type": "string"}}}}
 
 
 @routes.get(
@@ -121,7 +122,7 @@ TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}}}
     auth=PUBLIC,
     summary="The claimr widget's embed script (plain JavaScript; mounts where its script tag stands)",
     compress=True,
-    responses={200: {"description": "The script", **TEXT}},
+    responses={200: {"description": "The script", **_text("text/javascript")}},
 )
 def widget_script() -> Response[str]:
     return _asset("widget.js", "text/javascript; charset=utf-8")
@@ -132,7 +133,7 @@ def widget_script() -> Response[str]:
     auth=PUBLIC,
     summary="The claimr widget's stylesheet (loaded inside the widget's shadow root)",
     compress=True,
-    responses={200: {"description": "The stylesheet", **TEXT}},
+    responses={200: {"description": "The stylesheet", **_text("text/css")}},
 )
 def widget_stylesheet() -> Response[str]:
     return _asset("widget.css", "text/css; charset=utf-8")
