@@ -30,7 +30,7 @@ FIDELITY_TESTS := tests/integration/test_http_surface.py tests/integration/test_
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help dev env invoke test test-unit lint typecheck bench docs docs-tables openapi build deploy clean \
+.PHONY: help dev env invoke test test-unit widget-test-deps lint typecheck bench docs docs-tables openapi build deploy clean \
 	fidelity-build fidelity prove
 
 help: ## List the targets
@@ -90,7 +90,15 @@ invoke: $(VENV)/.stack-installed ## Run one function on a sample event: make inv
 
 # --- tests -----------------------------------------------------------------------------------------------
 
-test: $(VENV)/.test-installed ## Run every test: unit, integration (local stack over HTTP), reliability (DynamoDB Local)
+AXE_CORE := .questline/npm/node_modules/axe-core/axe.min.js
+
+$(AXE_CORE):
+	@command -v npm >/dev/null || { echo "the widget's browser test needs npm (Node.js) for axe-core" >&2; exit 1; }
+	npm install --silent --no-audit --no-fund --prefix .questline/npm axe-core@4.11.1
+
+widget-test-deps: $(AXE_CORE) ## axe-core (npm) for the widget's browser test (Debian's chromium and chromium-driver too)
+
+test: $(VENV)/.test-installed $(AXE_CORE) ## Run every test: unit, integration (local stack over HTTP), reliability (DynamoDB Local)
 	$(PY) -m pytest $(ARGS)
 
 test-unit: $(VENV)/.test-installed ## Run the unit tests only (moto in-process; no services, no browser)

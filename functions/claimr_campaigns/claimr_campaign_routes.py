@@ -32,7 +32,12 @@ def campaign_info(caller: CurrentPrincipal, pid: PidQ, env: EnvQ = None) -> Ques
     return QuestOk(data=claimr.campaign_info(str(caller.entity_id), pid, env))
 
 
-@routes.get("/campaign/points", auth=SECRET_KEY, summary="Points awarded so far and the season they reach")
+@routes.get(
+    "/campaign/points",
+    auth=SECRET_KEY | WIDGET_TOKEN,  # a widget shows the season; totals name nobody
+    etag=True,
+    summary="Points awarded so far and the season they reach",
+)
 def campaign_points(caller: CurrentPrincipal, pid: PidQ) -> QuestOk[dict[str, Any]]:
     return QuestOk(data=stats.points(str(caller.entity_id), pid))
 
@@ -83,6 +88,7 @@ def delete_code(body: models.InviteCodeIn, caller: CurrentPrincipal) -> QuestOk[
 @routes.get(
     "/leaderboard",
     auth=SECRET_KEY | WIDGET_TOKEN,
+    etag=True,
     summary="The campaign's leaderboard: the top, a page after a cursor, or the users around a user",
 )
 def get_leaderboard(

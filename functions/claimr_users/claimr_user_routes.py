@@ -100,7 +100,7 @@ def get_activity(
     return QuestOk(data=claimr.activity(caller, pid, account, platform, env))
 
 
-@routes.get("/user/progress", auth=OWN_READ, summary="Completed and pending tasks and quests")
+@routes.get("/user/progress", auth=OWN_READ, etag=True, summary="Completed and pending tasks and quests")
 def get_progress(
     caller: CurrentPrincipal,
     pid: PidQ,
@@ -135,7 +135,9 @@ def get_achievements(
     return QuestOk(data=claimr.achievements(caller, pid, account, platform, env))
 
 
-@routes.get("/user/referrals", auth=OWN_READ, summary="Users this user referred, and what they earned them")
+@routes.get(
+    "/user/referrals", auth=OWN_READ, etag=True, summary="Users this user referred, and what they earned them"
+)
 def get_referrals(
     caller: CurrentPrincipal,
     pid: PidQ,
@@ -146,7 +148,7 @@ def get_referrals(
     return QuestOk(data={"referrals": claimr.referrals_of(caller, pid, account, platform, env)})
 
 
-@routes.get("/user/balance", auth=OWN_READ, summary="A user's XP balance (tasks, referrals, UGC)")
+@routes.get("/user/balance", auth=OWN_READ, etag=True, summary="A user's XP balance (tasks, referrals, UGC)")
 def get_balance(
     caller: CurrentPrincipal,
     pid: PidQ,

@@ -1,21 +1,25 @@
-"""Platform routes: health, the merged OpenAPI document and its Swagger UI page. No credentials."""
+"""Platform routes: health, the merged OpenAPI document and its Swagger UI page, the claimr widget's embed
+script, stylesheet and preview page. No credentials."""
 
 from __future__ import annotations
 
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
 from questline.auth import PUBLIC
 from questline.health import HealthReport, check_health
 from questline.http import PLATFORM, Api, Routes
 from questline.http.models import ApiModel
 from questline.settings import get_settings
+from questline.widget_page import ASSET_HEADERS, PAGE_HEADERS, page_language, preview_page
 
 OPENAPI_DOCUMENT = Path(__file__).with_name("openapi.json")
+WIDGET = Path(__file__).with_name("widget")
 
 routes = Routes(tag="platform")
 
@@ -96,6 +100,75 @@ def _swagger_page() -> str:
 )
 def docs() -> Response[str]:
     return Response(status_code=200, content_type="text/html; charset=utf-8", body=_swagger_page())
+
+
+@lru_cache(maxsize=2)
+def _widget_asset(name: str) -> str:
+    return (WIDGET / name).read_text(encoding="utf-8")
+
+
+def _asset(name: str, content_type: str) -> Response[str]:
+    return Response(
+        status_code=200, content_type=content_type, body=_widget_asset(name), headers=ASSET_HEADERS
+    )
+
+
+def _text(media_type: str) -> dict[str, Any]:
+    return {"content": {media_type: {"schema": {"type": "string"}}}}
+
+
+@routes.get(
+    "/widget.js",
+    auth=PUBLIC,
+    summary="The claimr widget's embed script (plain JavaScript; mounts where its script tag stands)",
+    compress=True,
+    responses={200: {"description": "The script", **_text("text/javascript")}},
+)
+def widget_script() -> Response[str]:
+    return _asset("widget.js", "text/javascript; charset=utf-8")
+
+
+@routes.get(
+    "/widget.css",
+    auth=PUBLIC,
+    summary="The claimr widget's stylesheet (loaded inside the widget's shadow root)",
+    compress=True,
+    responses={200: {"description": "The stylesheet", **_text("text/css")}},
+)
+def widget_stylesheet() -> Response[str]:
+    return _asset("widget.css", "text/css; charset=utf-8")
+
+
+@routes.get(
+    "/widget",
+    auth=PUBLIC,
+    summary="The widget preview page: ?pid=…&user_token=wt_… (env=dev: the draft, lang=en|es)",
+    responses={
+        200: {"description": "The preview page", "content": {"text/html": {"schema": {"type": "string"}}}}
+    },
+)
+def widget_preview(
+    pid: Annotated[
+        str | None, Query(max_length=64, description="the campaign (read by the page's script)")
+    ] = None,
+    user_token: Annotated[
+        str | None, Query(max_length=128, description="the person's widget token, wt_…")
+    ] = None,
+    env: Annotated[
+        str | None, Query(max_length=16, description="dev: the draft campaign, nothing live")
+    ] = None,
+    entity: Annotated[
+        str | None, Query(max_length=128, description="the entity, whose theme is applied")
+    ] = None,
+    lang: Annotated[str | None, Query(max_length=35, description="en or es (else the browser's)")] = None,
+    accept_language: Annotated[str | None, Header(alias="accept-language", max_length=512)] = None,
+) -> Response[str]:
+    return Response(
+        status_code=200,
+        content_type="text/html; charset=utf-8",
+        body=preview_page(page_language(lang, accept_language)),  # the script reads pid, user_token…
+        headers=PAGE_HEADERS,
+    )
 
 
 api = Api(PLATFORM, routes)

@@ -26,6 +26,9 @@ from tests.unit.test_entity_routing import SAMPLE_ORDER as ENTITY_STORY
 STORY = [
     "platform_health",
     "platform_openapi",
+    "platform_widget_script",
+    "platform_widget_stylesheet",
+    "platform_widget_preview",
     *ENTITY_STORY,  # the unit suite's order for the Entity API's events (delete last)
     "entities_get_no_key",
     "campaign_admin_put",

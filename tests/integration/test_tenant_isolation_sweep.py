@@ -44,6 +44,9 @@ PUBLIC_ROUTES = {
     "GET /health": "liveness for load balancers and monitors: stage and table reachability only",
     "GET /openapi.json": "the API's description, the same for everyone",
     "GET /docs": "Swagger UI page over /openapi.json",
+    "GET /widget.js": "the widget's embed script, the same for everyone",
+    "GET /widget.css": "the widget's stylesheet, the same for everyone",
+    "GET /widget": "the widget's preview page: a shell whose script reads with the token in its URL",
     "GET /api/entities/{entityId}/theme": "an entity's theme is shown to anonymous visitors of its widget",
 }
 
@@ -117,6 +120,12 @@ class Probe(NamedTuple):
     accepts: frozenset[str]
     names_a: bool  # names something only A has: B's credentials must be refused whatever they are
     headers: dict[str, str] | None = None  # beside the credential (the person an SDK names)
+
+    @property
+    def names_a_user(self) -> bool:
+        """Whether the request names a person (a claimr account, or the person an SDK names in its headers):
+        a widget token reads only its own."""
+        return "account" in (self.params or {}) or bool(self.headers)
 
     def other_user(self, account: str) -> dict[str, Any] | None:
         """The query naming another of A's users (for a widget token, which reads only its own)."""
@@ -258,6 +267,9 @@ def _canonical_probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
     probe("GET /health", "/health", None, None, _NONE, False)
     probe("GET /openapi.json", "/openapi.json", None, None, _NONE, False)
     probe("GET /docs", "/docs", None, None, _NONE, False)
+    probe("GET /widget.js", "/widget.js", None, None, _NONE, False)
+    probe("GET /widget.css", "/widget.css", None, None, _NONE, False)
+    probe("GET /widget", "/widget", {"pid": PID, "user_token": a.widget_token}, None, _NONE, False)
     # HeyMint
     probe(
         "POST /v1/identities", "/v1/identities", None, {"uniqueIdentifier": a.unique_identifier}, _SK, False
@@ -506,7 +518,7 @@ def _canonical_probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
     )
     # claimr campaigns and invite codes
     probe("GET /campaign/info", "/campaign/info", {"pid": PID}, None, _SK, False)
-    probe("GET /campaign/points", "/campaign/points", {"pid": PID}, None, _SK, False)
+    probe("GET /campaign/points", "/campaign/points", {"pid": PID}, None, _OWN_READ, False)
     probe("GET /campaign/stats", "/campaign/stats", {"pid": PID}, None, _SK, False)
     probe("GET /code", "/code", {"code": a.code, "pid": PID}, None, _SK, True)
     probe(
@@ -823,13 +835,15 @@ def _expectation(
     """What to send for this case (the query), and whether it must be refused; None to skip the case."""
     if route_key in PUBLIC_ROUTES:
         return probe.params, False  # no credential matters; only leaks are looked for
-    if case.kind == WIDGET_TOKEN and case.of_a and case.kind in probe.accepts:
+    if case.kind == WIDGET_TOKEN and case.of_a and case.kind in probe.accepts and probe.names_a_user:
         return probe.other_user(a.bob), True  # a widget route: A's widget names another of A's users
     if case.of_a and case.kind in probe.accepts:
         return None  # A's own credential where it is accepted: the positive control, later
     # no credential; A's where the route does not take it; B's widget token (naming A's user, or on a route
-    # it may not use); B's key or user on a route it does not take, or naming what only A has
-    refused = case.kind is None or case.of_a or case.kind == WIDGET_TOKEN
+    # it may not use; on one that names nobody it reads B's own campaign, as B's key does); B's key or user
+    # on a route it does not take, or naming what only A has
+    widget_refused = case.kind == WIDGET_TOKEN and (probe.names_a_user or case.kind not in probe.accepts)
+    refused = case.kind is None or case.of_a or widget_refused
     return probe.params, refused or case.kind not in probe.accepts or probe.names_a
 
 
@@ -943,7 +957,8 @@ def test_each_request_succeeds_with_a_own_credential(
 def test_a_widget_token_reads_its_own_user(api: Api, tenant_a: TenantA) -> None:
     """The widget routes refused above for naming another user answer for the token's own user."""
     widget = api.bearer(tenant_a.widget_token)
-    for path in ("/user/balance", "/user/ref_id", "/user/progress", "/user/referrals", "/leaderboard"):
+    own = ("/user/balance", "/user/ref_id", "/user/progress", "/user/referrals", "/leaderboard")
+    for path in (*own, "/campaign/points"):
         reply = api.get(path, headers=widget, params={"pid": PID})
         assert reply.status_code == 200, (path, reply.text)
     progress = api.get("/user/progress", headers=widget, params={"pid": PID}).json()["data"]

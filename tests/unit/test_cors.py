@@ -25,9 +25,10 @@ SENT_BY_CLIENTS = {
     "x-anonymous-id",
     "x-external-id",
 }
-# Response headers a client may read: the request id API Gateway answers with (what support asks for)
-# and the storage capacity a request used (when EXPOSE_CAPACITY is on).
-EXPOSED = {"apigw-requestid", "retry-after", CAPACITY_HEADER}
+# Response headers a client may read: the request id API Gateway answers with (what support asks for),
+# the storage capacity a request used (when EXPOSE_CAPACITY is on), the ETag of the answers a widget
+# polls (it sends it back in If-None-Match) and how long to wait after a 429 (Retry-After).
+EXPOSED = {"apigw-requestid", "etag", "retry-after", CAPACITY_HEADER}
 
 
 def _cors() -> dict[str, object]:

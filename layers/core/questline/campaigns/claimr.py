@@ -361,6 +361,9 @@ def progress(
                 "completions": int(current.get("n", 0)),
                 "done": not open_now,
                 "locked": not engine.unlocked(action, state, campaign),
+                "deps": list(action.deps),
+                # why it is locked: the dependencies not done yet, actions or levels (a widget names them)
+                "locked_by": [dep for dep in action.deps if not engine.dep_done(campaign, state, dep)],
                 "progress": _shown_progress(action, current, open_now),
                 "next_available_at": engine.next_window_at(action, current, tz)
                 if not open_now and action.recurrence in RECURRENCE_SECONDS

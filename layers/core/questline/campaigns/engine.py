@@ -164,7 +164,7 @@ def level_name(campaign: Campaign, xp: int) -> str | None:
     return found["name"] if found else None
 
 
-def _dep_done(campaign: Campaign | None, state: Mapping[str, Any], dep: str) -> bool:
+def dep_done(campaign: Campaign | None, state: Mapping[str, Any], dep: str) -> bool:
     level = campaign.level(dep) if campaign is not None else None
     if level is not None:
         return xp_of(state) >= level.min_xp
@@ -173,7 +173,7 @@ def _dep_done(campaign: Campaign | None, state: Mapping[str, Any], dep: str) -> 
 
 def unlocked(action: Action, state: Mapping[str, Any], campaign: Campaign | None = None) -> bool:
     """Every dependency done: each action completed once, each level reached."""
-    return all(_dep_done(campaign, state, dep) for dep in action.deps)
+    return all(dep_done(campaign, state, dep) for dep in action.deps)
 
 
 def next_window_at(
@@ -374,7 +374,7 @@ def referral_becomes_valid(campaign: Campaign, state: Mapping[str, Any], total_p
 
 
 def _require_unlocked(campaign: Campaign, action: Action, state: Mapping[str, Any]) -> None:
-    missing = [dep for dep in action.deps if not _dep_done(campaign, state, dep)]
+    missing = [dep for dep in action.deps if not dep_done(campaign, state, dep)]
     if missing:
         named = ", ".join(f"level {d}" if campaign.level(d) else d for d in missing)
         raise RuleViolation(f"action {action.id!r} is locked until {named} is done", field="aid")

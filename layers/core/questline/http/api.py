@@ -11,7 +11,11 @@ owns the Powertools resolver (pydantic validation, OpenAPI) and, per request, in
    `Retry-After` over a limit), valid or not,
 5. checks the body is JSON it can read (400/415),
 6. lets the resolver validate and run the route; every error, raised anywhere, leaves through the
-   family's one envelope mapping (`questline.http.envelopes`).
+   family's one envelope mapping (`questline.http.envelopes`);
+7. for a route declared with `etag=True` (what a polling widget reads), tags a 200 answer with an `ETag`
+   (a hash of its body) and answers `304 Not Modified`, without a body, to a request whose
+   `If-None-Match` names it: the route still runs (its reads are what tell whether anything changed), but
+   an unchanged answer costs the client no body and no re-render.
 
 A family with a `twin_prefix` (claimr, HeyMint) also serves every route at that prefix + its canonical path:
 the route is declared once, at its canonical path; the twin's route key maps to it, and the event is
@@ -29,6 +33,7 @@ before never changes which one answers.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import time
@@ -121,6 +126,21 @@ def _at_canonical_path(event: dict[str, Any], canonical: str, prefix_length: int
     return {**event, "routeKey": canonical, "rawPath": raw_path, "requestContext": context}
 
 
+def with_etag(response: dict[str, Any], request_headers: dict[str, Any]) -> dict[str, Any]:
+    """A 200 answer tagged with a weak ETag of its body; a 304 without a body when the request's
+    `If-None-Match` already names it (a list of tags, or `*`, as RFC 9110 allows)."""
+    if int(response.get("statusCode", 200)) != 200 or response.get("isBase64Encoded"):
+        return response
+    body = str(response.get("body") or "")
+    tag = 'W/"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+    answered = {**(response.get("headers") or {}), "ETag": tag, "Cache-Control": "private, no-cache"}
+    headers = {str(name).lower(): value for name, value in request_headers.items()}
+    wanted = {t.strip().removeprefix("W/") for t in str(headers.get("if-none-match") or "").split(",")}
+    if tag.removeprefix("W/") in wanted or "*" in wanted:
+        return {**response, "statusCode": 304, "headers": answered, "body": "", "isBase64Encoded": False}
+    return {**response, "headers": answered}
+
+
 def current_principal(request: Request) -> Principal:
     principal = request.context.get("principal")
     if principal is None:  # pragma: no cover - a route without a policy never reaches its handler
@@ -147,6 +167,7 @@ class Routes:
         self.routers: dict[str, Router] = {}  # one per route, so each joins the resolver on its own
         self.empty_success: dict[str, tuple[int, str]] = {}
         self.bare_arrays: dict[str, str] = {}
+        self.etags: set[str] = set()
 
     def _route(self, method: str, path: str, auth: AuthPolicy, kwargs: dict[str, Any]) -> Callable[..., Any]:
         """`empty=(status, description)`: a success without a body (Parcelvoy's 204, Endu's 200).
@@ -161,6 +182,8 @@ class Routes:
         bare_array_as = kwargs.pop("bare_array_as", None)
         if bare_array_as is not None:
             self.bare_arrays[route_key] = bare_array_as
+        if kwargs.pop("etag", False):
+            self.etags.add(route_key)
         security = _security_for(auth)
         if security is not None:
             kwargs.setdefault("security", security)
@@ -201,6 +224,7 @@ class Api:
         self.route_errors: dict[str, ErrorKinds] = {}
         self.empty_success: dict[str, tuple[int, str]] = {}
         self.bare_arrays: dict[str, str] = {}
+        self.etags: set[str] = set()
         self.json_responses = json_responses
         self._pending: dict[str, Router] = {}  # routes not yet given to the resolver
         for group in routes:
@@ -208,6 +232,7 @@ class Api:
             self.route_errors.update(group.route_errors)
             self.empty_success.update(group.empty_success)
             self.bare_arrays.update(group.bare_arrays)
+            self.etags |= group.etags
             self._pending.update(group.routers)
         # twin route key -> canonical route key (the vendor's base path before the canonical path)
         self.twins: dict[str, str] = {}
@@ -266,6 +291,8 @@ class Api:
         finally:
             self.resolver.clear_context()
             surface.leave(entered)
+        if (canonical or route_key) in self.etags:
+            response = with_etag(response, event.get("headers") or {})
         status = int(response.get("statusCode", 200))
         if settings.expose_capacity:
             response.setdefault("headers", {})[CAPACITY_HEADER] = tally.header(time.perf_counter() - started)
