@@ -30,7 +30,7 @@ FIDELITY_TESTS := tests/integration/test_http_surface.py tests/integration/test_
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help dev env invoke test test-unit lint typecheck bench docs docs-tables openapi build deploy clean \
+.PHONY: help dev env invoke test test-unit lint typecheck bench bench-1m docs docs-tables openapi build deploy clean \
 	fidelity-build fidelity prove
 
 help: ## List the targets
@@ -117,6 +117,9 @@ bench: $(VENV)/.bench-installed ## Run the benchmarks (DynamoDB Local; about 15 
 		echo "== bench $$n/$(words $(BENCHMARKS)): $$name ($$(date +%T))"; \
 		$(PY) -m bench.$$name || exit 1; \
 	done
+
+bench-1m: $(VENV)/.bench-installed ## The leaderboard at 1,000,000 users (DynamoDB Local; loading alone takes about 35 min)
+	$(PY) -m bench.leaderboard --sizes 1000000 --samples 3 --changes 200
 
 # --- documents generated from the code ---------------------------------------------------------------
 
