@@ -199,7 +199,7 @@ def measure_board(
     for user in users:
         answer = api.call("GET", "/leaderboard", params={**user, "around": 1}).json()["data"]
         me = next(e for e in answer["leaderboard"] if e["rank"] == answer["rank"])
-        listing = _listing(client, table, entity_id, pid, me["user"]["id"])
+        listing = _listing(client, table, entity_id, pid, me["user"]["id"], int(me["score"]))
         counted = count_above(client, table, entity_id, pid, listing)
         if counted["rank"] != answer["rank"]:
             raise AssertionError(f"rank {answer['rank']} but {counted['rank'] - 1} entries sort before")
@@ -221,25 +221,47 @@ def measure_board(
     }
 
 
-def _listing(client: Any, table: str, entity_id: str, pid: str, identity_id: str) -> str:
+def _listing(client: Any, table: str, entity_id: str, pid: str, public_id: str, score: int) -> str:
+    """The GSI2 sort key of the entry a board answer names by its public id (the entries of its score)."""
+    from questline.campaigns import leaderboard
+    from questline.identity.public_ids import public_user_id
     from questline.storage import keys
-    from questline.storage.codec import from_item, to_item
+    from questline.storage.codec import from_item
 
-    item = client.get_item(TableName=table, Key=to_item(keys.stats_projection(entity_id, pid, identity_id)))
-    return str(from_item(item["Item"])["GSI2SK"])
+    request: dict[str, Any] = {
+        "TableName": table,
+        "IndexName": "GSI2",
+        "KeyConditionExpression": "GSI2PK = :p AND begins_with(GSI2SK, :s)",
+        "ExpressionAttributeValues": {
+            ":p": {"S": keys.board_ranks(entity_id, pid)},
+            ":s": {"S": f"{leaderboard.MAX_SCORE - score:0{leaderboard.SCORE_DIGITS}d}"},
+        },
+    }
+    while True:
+        page = client.query(**request)
+        for raw in page.get("Items", []):
+            item = from_item(raw)
+            if public_user_id(entity_id, pid, str(item["identity_id"])) == public_id:
+                return str(item["GSI2SK"])
+        if "LastEvaluatedKey" not in page:
+            raise AssertionError(f"no entry of score {score} is {public_id}")
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _rank_only(entity_id: str, pid: str) -> dict[str, float]:
     """The rank lookup alone (the projection and the count tree's nodes), in this process, for 20 entries
     spread over the board's top 1,000."""
     from questline.campaigns import leaderboard
-    from questline.storage import capacity
+    from questline.storage import capacity, get_table, keys
+    from questline.storage.keys import GSI2
 
     entries = leaderboard.page(entity_id, pid, 1000, None).entries
+    listed = get_table().query(keys.board_ranks(entity_id, pid), index=GSI2, limit=1000).items
     tallies = []
-    for entry in entries[:: max(1, len(entries) // 20)]:
+    step = max(1, len(entries) // 20)
+    for entry, item in list(zip(entries, listed, strict=True))[::step]:
         tally = capacity.reset()
-        standing = leaderboard.standing_of(entity_id, pid, entry["user"]["id"])
+        standing = leaderboard.standing_of(entity_id, pid, str(item["identity_id"]))
         assert standing is not None
         placed = leaderboard.rank_of(entity_id, pid, str(standing["board_key"]))
         assert placed.rank == entry["rank"], (placed, entry)

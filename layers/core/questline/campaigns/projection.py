@@ -268,7 +268,8 @@ def _chunk_operations(
             add = dict(before.add or {})
             for name, delta in (op.update.add or {}).items():
                 add[name] = add.get(name, 0) + delta
-            summed[sk] = summed[sk]._replace(update=before._replace(add=add))
+            absent = {**(op.update.set_if_absent or {}), **(before.set_if_absent or {})}
+            summed[sk] = summed[sk]._replace(update=before._replace(add=add, set_if_absent=absent))
     shard = leaderboard.shard_of(chunk[0].identity_id)
     return [
         *(_projection_operation(c, profiles.get(c.identity_id, {})) for c in chunk),
