@@ -128,7 +128,7 @@ def tree_operations(
 
 
 def _path_keys(entity_id: str, pid: str, key: str) -> list[Key]:
-    found = []
+    found: list[Key] = []
     for prefix, _ in _path(key):
         shards = SHARDS if len(prefix) < 2 * SHARDED_LEVELS else 1
         found.extend(node_key(entity_id, pid, prefix, shard) for shard in range(shards))

@@ -9,7 +9,7 @@ moves to a higher revision, and carries the balance's absolute values rather tha
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from questline import clock
@@ -144,7 +144,7 @@ def _advance(change: _Change, balance: Mapping[str, Any], tasks: Any) -> None:
     }
 
 
-def apply_batch(balances: list[Mapping[str, Any]]) -> None:
+def apply_batch(balances: Sequence[Mapping[str, Any]]) -> None:
     """Count a stream batch's balance changes (in stream order) with as few writes as they allow: per
     campaign, the participants' projections and the summed statistics and count-tree changes of as many
     participants as fit in one transaction. Each projection stays conditional on the revision it read, so
