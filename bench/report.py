@@ -215,7 +215,7 @@ def leaderboard_section(result: dict[str, Any], memory: dict[str, int]) -> list[
             " write per transaction), but a change still bills about as much as one by one: almost all "
             "of its items are its own projection and the tree nodes below where its old and new keys "
             "part, which users whose scores were reached days apart share with nobody in their batch. "
-            "The per-change floor of 6 WCU is not reached by this design (see decision 8).",
+            "The goal of 6 WCU per change is not reached by this design (see decision 8).",
         ]
     stream = result.get("stream", {})
     one = stream.get("1 shard")
