@@ -30,8 +30,8 @@ FIDELITY_TESTS := tests/integration/test_http_surface.py tests/integration/test_
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help dev env invoke test test-unit widget-test-deps lint typecheck bench docs docs-tables openapi build deploy clean \
-	fidelity-build fidelity prove
+.PHONY: help dev env invoke test test-unit widget-test-deps lint typecheck bench bench-1m docs docs-tables \
+	openapi build deploy clean fidelity-build fidelity prove
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -118,13 +118,16 @@ typecheck: $(VENV)/.lint-installed ## mypy (strict) on the core layer and on eac
 		echo "mypy $$function"; MYPYPATH=layers/core:$$function $(VENV)/bin/mypy $$function || exit 1; \
 	done
 
-BENCHMARKS := coldstart ingest ledger leaderboard webhooks identity report
+BENCHMARKS := coldstart ingest ledger leaderboard webhooks identity ratelimits report
 
 bench: $(VENV)/.bench-installed ## Run the benchmarks (DynamoDB Local; about 15 min); bench/REPORT.md and bench/results/
 	@n=0; for name in $(BENCHMARKS); do n=$$((n + 1)); \
 		echo "== bench $$n/$(words $(BENCHMARKS)): $$name ($$(date +%T))"; \
 		$(PY) -m bench.$$name || exit 1; \
 	done
+
+bench-1m: $(VENV)/.bench-installed ## The leaderboard at 1,000,000 users (DynamoDB Local; loading alone takes about 35 min)
+	$(PY) -m bench.leaderboard --sizes 1000000 --samples 3 --changes 200
 
 # --- documents generated from the code ---------------------------------------------------------------
 

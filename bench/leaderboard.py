@@ -31,6 +31,7 @@ from bench.common import ROOT, Progress, capacity_of, local_stack, median_capaci
 
 CAMPAIGN = json.loads(json.loads((ROOT / "events" / "campaign_admin_put.json").read_text())["body"])
 REAL_USERS = 5
+BATCHED_CHANGES = 2000
 LOAD_THREADS = 4
 RANK = "a user's rank (with the top 1)"
 START_MS = 1_795_000_000_000  # entries reached their scores over the 30 days after this moment
@@ -177,6 +178,7 @@ def measure_board(
     # real users at the top, three quarters up, the median, a quarter up and near the bottom
     scores = [loaded[-1] + 1, *(loaded[int(size * q)] + 1 for q in (0.75, 0.5, 0.25, 0.01))]
     users = place_real_users(api, pid, scores[:REAL_USERS])
+    batched = batched_changes(entity_id, pid, size, min(size, BATCHED_CHANGES))
 
     def sampled(request: Callable[[], Any]) -> dict[str, float]:
         request()  # warm: the campaign and the caller's key are cached after the first call
@@ -197,7 +199,7 @@ def measure_board(
     for user in users:
         answer = api.call("GET", "/leaderboard", params={**user, "around": 1}).json()["data"]
         me = next(e for e in answer["leaderboard"] if e["rank"] == answer["rank"])
-        listing = _listing(client, table, entity_id, pid, me["user"]["id"])
+        listing = _listing(client, table, entity_id, pid, me["user"]["id"], int(me["score"]))
         counted = count_above(client, table, entity_id, pid, listing)
         if counted["rank"] != answer["rank"]:
             raise AssertionError(f"rank {answer['rank']} but {counted['rank'] - 1} entries sort before")
@@ -209,6 +211,7 @@ def measure_board(
         "total": answer["total"],
         "reads": reads,
         "rank_only": _rank_only(entity_id, pid),
+        "batched": batched,
         "select_count": {
             "median user": {k: round(v, 1) for k, v in median_count.items()},
             "top user": {k: round(v, 1) for k, v in checks[0]["count"].items()},
@@ -218,25 +221,47 @@ def measure_board(
     }
 
 
-def _listing(client: Any, table: str, entity_id: str, pid: str, identity_id: str) -> str:
+def _listing(client: Any, table: str, entity_id: str, pid: str, public_id: str, score: int) -> str:
+    """The GSI2 sort key of the entry a board answer names by its public id (the entries of its score)."""
+    from questline.campaigns import leaderboard
+    from questline.identity.public_ids import public_user_id
     from questline.storage import keys
-    from questline.storage.codec import from_item, to_item
+    from questline.storage.codec import from_item
 
-    item = client.get_item(TableName=table, Key=to_item(keys.stats_projection(entity_id, pid, identity_id)))
-    return str(from_item(item["Item"])["GSI2SK"])
+    request: dict[str, Any] = {
+        "TableName": table,
+        "IndexName": "GSI2",
+        "KeyConditionExpression": "GSI2PK = :p AND begins_with(GSI2SK, :s)",
+        "ExpressionAttributeValues": {
+            ":p": {"S": keys.board_ranks(entity_id, pid)},
+            ":s": {"S": f"{leaderboard.MAX_SCORE - score:0{leaderboard.SCORE_DIGITS}d}"},
+        },
+    }
+    while True:
+        page = client.query(**request)
+        for raw in page.get("Items", []):
+            item = from_item(raw)
+            if public_user_id(entity_id, pid, str(item["identity_id"])) == public_id:
+                return str(item["GSI2SK"])
+        if "LastEvaluatedKey" not in page:
+            raise AssertionError(f"no entry of score {score} is {public_id}")
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _rank_only(entity_id: str, pid: str) -> dict[str, float]:
     """The rank lookup alone (the projection and the count tree's nodes), in this process, for 20 entries
     spread over the board's top 1,000."""
     from questline.campaigns import leaderboard
-    from questline.storage import capacity
+    from questline.storage import capacity, get_table, keys
+    from questline.storage.keys import GSI2
 
     entries = leaderboard.page(entity_id, pid, 1000, None).entries
+    listed = get_table().query(keys.board_ranks(entity_id, pid), index=GSI2, limit=1000).items
     tallies = []
-    for entry in entries[:: max(1, len(entries) // 20)]:
+    step = max(1, len(entries) // 20)
+    for entry, item in list(zip(entries, listed, strict=True))[::step]:
         tally = capacity.reset()
-        standing = leaderboard.standing_of(entity_id, pid, entry["user"]["id"])
+        standing = leaderboard.standing_of(entity_id, pid, str(item["identity_id"]))
         assert standing is not None
         placed = leaderboard.rank_of(entity_id, pid, str(standing["board_key"]))
         assert placed.rank == entry["rank"], (placed, entry)
@@ -341,6 +366,66 @@ def stream_throughput(entity_id: str, pid: str, changes: int) -> dict[str, Any]:
     return result
 
 
+def batched_changes(entity_id: str, pid: str, size: int, changes: int, batch: int = 100) -> dict[str, Any]:
+    """What the stream bills for a board's score changes counted a batch at a time (decision 8): `changes`
+    changes of users already on the loaded board (their old keys spread over 30 days), each earning 10 to
+    500 points now, in batches of the template's `BatchSize`; the items each transaction writes (2 WCU
+    each: under 1 KB, transactional), and the writes that land on the hottest item per 1,000 changes."""
+    from questline.campaigns import projection
+    from questline.storage.keys import PK, SK
+    from questline.storage.table import Table
+
+    rng = random.Random(size + 1)
+    scores = {identity: score for identity, score, _ in synthetic_entries(size, seed=size)}
+    people = list(scores)
+    revs: dict[str, int] = defaultdict(lambda: 1)
+    writes: dict[tuple[str, str], int] = defaultdict(int)
+    items_written = [0]
+    original = Table.transact_write
+
+    def counted(self: Table, operations: Any, *args: Any, **kwargs: Any) -> Any:
+        items_written[0] += len(operations)
+        for op in operations:
+            writes[(str(op.key[PK]), str(op.key[SK]))] += 1
+        return original(self, operations, *args, **kwargs)
+
+    Table.transact_write = counted  # type: ignore[method-assign]
+    progress = Progress(f"{changes:,} changes in batches of {batch}", changes)
+    started = time.perf_counter()
+    try:
+        for start in range(0, changes, batch):
+            records = []
+            for _ in range(min(batch, changes - start)):
+                who = rng.choice(people)
+                revs[who] += 1
+                scores[who] += rng.randrange(10, 500)
+                records.append(
+                    {
+                        "type": "balance",
+                        "entity_id": entity_id,
+                        "pid": pid,
+                        "identity_id": who,
+                        "rev": revs[who],
+                        "total": scores[who],
+                        "at": int(time.time() * 1000),
+                    }
+                )
+            projection.apply_batch(records)
+            progress.tick(len(records))
+    finally:
+        Table.transact_write = original  # type: ignore[method-assign]
+    seconds = time.perf_counter() - started
+    hottest = max(writes.values())
+    return {
+        "changes": changes,
+        "batch": batch,
+        "per_second": round(changes / seconds),
+        "items_per_change": round(items_written[0] / changes, 2),
+        "wcu_per_change": round(2 * items_written[0] / changes, 2),
+        "hottest_writes_per_1000": round(hottest * 1000 / changes, 1),
+    }
+
+
 def markdown(result: dict[str, Any]) -> str:
     lines = [
         "Leaderboard on DynamoDB Local (warm requests through the local stack over HTTP; median of "
@@ -374,8 +459,23 @@ def markdown(result: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "Stream projection (one balance change: read the projection, one transaction of the projection, the "
-        "statistics and the count tree):",
+        "Score changes counted a stream batch at a time (decision 8; users already on the board earn 10 to "
+        "500 points now, batches of 100; each transaction item under 1 KB bills 2 WCU):",
+        "",
+        "| board size | changes | changes/s (one shard) | items written per change | WCU per change "
+        "| writes on the hottest item per 1,000 changes |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for board in result["boards"]:
+        b = board["batched"]
+        lines.append(
+            f"| {board['total']:,} | {b['changes']:,} | {b['per_second']:,} | {b['items_per_change']:g} "
+            f"| {b['wcu_per_change']:g} | {b['hottest_writes_per_1000']:g} |"
+        )
+    lines += [
+        "",
+        "Stream projection, record by record (the fallback when a batch's transaction loses a race: read the "
+        "projection, one transaction of the projection, the statistics and the count tree):",
         "",
         "| shards | changes/s | ms per change | round trips | RCU | items in the transaction "
         "| transactions per change (conflicts retried) | WCU billed by DynamoDB (2 per item) |",

@@ -19,17 +19,19 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from questline.observability import instrument, logger
 from questline.storage import capacity
-from questline.stream import describe_record, project_record
+from questline.stream import describe_record, project_balances, project_record
 
 # A batch whose every record failed is answered like any other, record by record: raising instead would
 # make it a function error (bisected differently, counted by the errors alarm) for one poisoned record.
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 _completions = [0]
+_counted: set[str] = set()  # the batch's balance records counted together (`project_balances`)
 
 
 def record_handler(record: DynamoDBRecord) -> None:
     try:
-        _completions[0] += project_record(record.raw_event)
+        counted = str(record.raw_event.get("eventID", "")) in _counted
+        _completions[0] += project_record(record.raw_event, balance_counted=counted)
     except Exception as error:
         logger.exception("stream record failed", extra=describe_record(record.raw_event, error))
         raise
@@ -41,6 +43,8 @@ def handle(event: dict[str, Any], context: Any) -> PartialItemFailureResponse | 
     tally = capacity.reset()
     _completions[0] = 0
     started = time.perf_counter()
+    _counted.clear()
+    _counted.update(project_balances(event.get("Records", [])))
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -53,8 +53,35 @@ def describe_record(record: dict[str, Any], error: BaseException) -> dict[str, A
     }
 
 
-def project_record(record: dict[str, Any]) -> int:
-    """Apply one record; returns the task completions it earned (for the batch's log line)."""
+def project_balances(records: list[dict[str, Any]]) -> set[str]:
+    """Count a batch's balance changes together (`campaigns.projection.apply_batch`: one write per tree
+    node and statistic they share, not one per change); returns the ids of the records it counted, which
+    `project_record` then passes over. When the batch cannot be counted together, nothing is skipped:
+    each record is counted on its own, and the revision check makes the ones counted already no-ops."""
+    balances, ids = [], set()
+    for record in records:
+        new = _image(record, "NewImage")
+        if new is not None and new.get("type") == "balance" and not is_preview(new.get("pid")):
+            balances.append(new)
+            if record.get("eventID"):
+                ids.add(str(record["eventID"]))
+    if not balances:
+        return set()
+    from questline.campaigns.projection import apply_batch
+
+    try:
+        apply_batch(balances)
+    except Exception:  # noqa: BLE001 - the per-record path retries each, and reports the ones that fail
+        from questline.observability import logger
+
+        logger.exception("the batch's balances are counted record by record")
+        return set()
+    return ids
+
+
+def project_record(record: dict[str, Any], *, balance_counted: bool = False) -> int:
+    """Apply one record; returns the task completions it earned (for the batch's log line).
+    `balance_counted`: a balance record `project_balances` counted already."""
     event = record.get("eventName")
     new, old = _image(record, "NewImage"), _image(record, "OldImage")
     if new is None:
@@ -72,7 +99,7 @@ def project_record(record: dict[str, Any]) -> int:
 
         consolidate(str(new["entity_id"]), str(new["merged_into"]), str(new["identity_id"]))
         fold_merged(str(new["entity_id"]), str(new["merged_into"]), str(new["identity_id"]))
-    elif kind == "balance" and not preview:
+    elif kind == "balance" and not preview and not balance_counted:
         from questline.campaigns.projection import apply_balance
 
         apply_balance(new)

@@ -14,11 +14,18 @@ BatchGetItem. A score change subtracts the old key and adds the new one along th
 paths share a node and digits, the two cancel), in the same transaction as the participant's projection,
 which is conditional on the balance revision, so a replayed stream record changes nothing.
 
+The stream applies a batch's changes together (`campaigns.projection.apply_batch`): the counters of every
+change in one transaction are summed per node, so a node the changes share (the root, the levels the keys of
+most users share) is written once per transaction, not once per change. The nodes of the first
+`SHARDED_LEVELS` levels are also split into `SHARDS` items (a transaction writes the shard its first
+participant's hash picks; reads sum them), so no item is written by every change of a campaign (decision 8).
+
 Two participants who reach the same score in the same millisecond share a key, and a rank.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -29,7 +36,7 @@ from questline.errors import BadRequest, NotFound
 from questline.identity.public_ids import public_user_id
 from questline.storage import get_table, keys
 from questline.storage.cursor import decode_cursor, encode_cursor
-from questline.storage.keys import GSI2, GSI2PK, GSI2SK, PK, SK
+from questline.storage.keys import GSI2, GSI2PK, GSI2SK, PK, SK, Key
 from questline.storage.table import TxUpdate, Update
 
 SCORE_DIGITS = 10
@@ -40,6 +47,8 @@ KEY_DIGITS = SCORE_DIGITS + TIME_DIGITS
 LEVELS = KEY_DIGITS // 2
 ROOT = ""
 SIZE = "size"
+SHARDED_LEVELS = 5  # the score's levels: the nodes most changes write
+SHARDS = 2  # items per node of those levels; shard 0 is the unsharded node's own item
 MAX_PAGE = 1000
 MAX_AROUND = 50
 
@@ -74,14 +83,68 @@ def tree_changes(old_key: str | None, new_key: str | None) -> dict[str, dict[str
     }
 
 
-def tree_operations(entity_id: str, pid: str, old_key: str | None, new_key: str | None) -> list[TxUpdate]:
+def add_changes(into: dict[str, dict[str, int]], changes: Mapping[str, Mapping[str, int]]) -> None:
+    """Sum `changes` (from `tree_changes`) into `into`, dropping counters that cancel."""
+    for prefix, counters in changes.items():
+        node = into.setdefault(prefix, {})
+        for name, delta in counters.items():
+            node[name] = node.get(name, 0) + delta
+            if not node[name]:
+                del node[name]
+        if not node:
+            del into[prefix]
+
+
+def shard_of(seed: str) -> int:
+    """The shard of the upper levels a transaction seeded by `seed` writes (stable, spread evenly)."""
+    return int(hashlib.blake2b(seed.encode(), digest_size=2).hexdigest(), 16) % SHARDS
+
+
+def node_key(entity_id: str, pid: str, prefix: str, shard: int = 0) -> Key:
+    sharded = shard and len(prefix) < 2 * SHARDED_LEVELS
+    return keys.board_node(entity_id, pid, f"{prefix}#s{shard}" if sharded else prefix)
+
+
+def node_operations(
+    entity_id: str, pid: str, changes: Mapping[str, Mapping[str, int]], shard: int = 0
+) -> list[TxUpdate]:
+    """The updates that add `changes` (per node prefix) to the tree, the upper levels in `shard`."""
     return [
         TxUpdate(
-            keys.board_node(entity_id, pid, prefix),
-            Update(add=counters, set_if_absent={"type": "board_node", "entity_id": entity_id, "pid": pid}),
+            node_key(entity_id, pid, prefix, shard),
+            Update(
+                add=dict(counters), set_if_absent={"type": "board_node", "entity_id": entity_id, "pid": pid}
+            ),
         )
-        for prefix, counters in sorted(tree_changes(old_key, new_key).items())
+        for prefix, counters in sorted(changes.items())
+        if counters
     ]
+
+
+def tree_operations(
+    entity_id: str, pid: str, old_key: str | None, new_key: str | None, shard: int = 0
+) -> list[TxUpdate]:
+    return node_operations(entity_id, pid, tree_changes(old_key, new_key), shard)
+
+
+def _path_keys(entity_id: str, pid: str, key: str) -> list[Key]:
+    found: list[Key] = []
+    for prefix, _ in _path(key):
+        shards = SHARDS if len(prefix) < 2 * SHARDED_LEVELS else 1
+        found.extend(node_key(entity_id, pid, prefix, shard) for shard in range(shards))
+    return found
+
+
+def _summed(items: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    """Nodes by prefix, their shards' counters summed."""
+    nodes: dict[str, dict[str, int]] = {}
+    for item in items:
+        prefix = str(item[SK]).removeprefix("N#").split("#", 1)[0]
+        node = nodes.setdefault(prefix, {})
+        for name, value in item.items():
+            if name == SIZE or (len(name) == 3 and name[0] == "c" and name[1:].isdigit()):
+                node[name] = node.get(name, 0) + int(value)
+    return nodes
 
 
 def counted_tasks(entity_id: str, pid: str) -> Sequence[str]:
@@ -125,11 +188,9 @@ class Rank(NamedTuple):
 
 
 def rank_of(entity_id: str, pid: str, key: str) -> Rank:
-    """The rank of `key` and the board's size: one BatchGetItem of the key's eleven nodes."""
-    found = {
-        str(item[SK]).removeprefix("N#"): item
-        for item in get_table().batch_get([keys.board_node(entity_id, pid, p) for p, _ in _path(key)])
-    }
+    """The rank of `key` and the board's size: one BatchGetItem of the key's eleven nodes (the upper
+    levels' shards summed)."""
+    found = _summed(get_table().batch_get(_path_keys(entity_id, pid, key)))
     below = 0
     for prefix, digits in _path(key):
         node = found.get(prefix, {})
@@ -138,7 +199,8 @@ def rank_of(entity_id: str, pid: str, key: str) -> Rank:
 
 
 def size_of(entity_id: str, pid: str) -> int:
-    return int((get_table().get(keys.board_node(entity_id, pid, ROOT)) or {}).get(SIZE, 0))
+    roots = get_table().batch_get([node_key(entity_id, pid, ROOT, shard) for shard in range(SHARDS)])
+    return _summed(roots).get(ROOT, {}).get(SIZE, 0)
 
 
 def standing_of(entity_id: str, pid: str, identity_id: str) -> dict[str, Any] | None:

@@ -9,7 +9,7 @@ moves to a higher revision, and carries the balance's absolute values rather tha
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from questline import clock
@@ -82,3 +82,201 @@ def apply_balance(balance: Mapping[str, Any]) -> bool:
         except ConditionFailed:
             continue  # another writer moved the projection meanwhile: look again
     raise Retryable("the leaderboard projection kept changing; the stream will retry")
+
+
+# --- a stream batch at once -----------------------------------------------------------------------------
+
+TRANSACTION_ITEMS = 100  # DynamoDB's limit on one TransactWriteItems
+
+
+class _Change:
+    """One participant's share of a batch: what its projection becomes, and the board key it leaves for
+    the one it takes (the first record's counted state to the last record's)."""
+
+    def __init__(self, balance: Mapping[str, Any], seen: Mapping[str, Any] | None) -> None:
+        self.entity_id, self.pid = str(balance["entity_id"]), str(balance["pid"])
+        self.identity_id = str(balance["identity_id"])
+        self.at = keys.stats_projection(self.entity_id, self.pid, self.identity_id)
+        self.seen = seen
+        self.old_key: str | None = seen.get("board_key") if seen else None
+        self.state: dict[str, Any] | None = None  # rev, total, score, board_key, merged, day as counted
+        self.stats: list[TxUpdate] = []  # the statistics' changes, record by record
+
+
+def _advance(change: _Change, balance: Mapping[str, Any], tasks: Any) -> None:
+    """Move `change` on by one balance record exactly as `apply_balance` would count it."""
+    state = change.state if change.state is not None else dict(change.seen or {})
+    counted = change.state is not None or change.seen is not None
+    rev = int(balance.get("rev", 0))
+    merged = bool(balance.get("merged_into"))
+    if counted and int(state.get("rev", 0)) >= rev:
+        return
+    if merged and (not counted or state.get("merged")):
+        return
+    if counted and state.get("merged"):
+        return
+    score = leaderboard.score_of(balance, tasks)
+    old_key = state.get("board_key") if counted else None
+    if merged:
+        new_key = None
+    elif counted and int(state.get("score", 0)) == score:
+        new_key = old_key
+    else:
+        new_key = leaderboard.board_key(score, int(balance.get("at") or clock.now() * 1000))
+    day = stats.day_of()
+    change.stats.extend(
+        stats.operations(
+            change.entity_id,
+            change.pid,
+            state if counted else None,
+            int(balance.get("total", 0)),
+            day,
+            merged=merged,
+        )
+    )
+    change.state = {
+        "rev": rev,
+        "total": int(balance.get("total", 0)),
+        "score": score,
+        "board_key": new_key,
+        "merged": merged or bool(state.get("merged")),
+        "day": day,
+    }
+
+
+def apply_batch(balances: Sequence[Mapping[str, Any]]) -> None:
+    """Count a stream batch's balance changes (in stream order) with as few writes as they allow: per
+    campaign, the participants' projections and the summed statistics and count-tree changes of as many
+    participants as fit in one transaction. Each projection stays conditional on the revision it read, so
+    a replayed batch, or a record that another batch counted meanwhile, changes nothing: a transaction
+    whose condition fails is counted again record by record (`apply_balance`)."""
+    table = get_table()
+    by_campaign: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for balance in balances:
+        by_campaign.setdefault((str(balance["entity_id"]), str(balance["pid"])), []).append(balance)
+    for (entity_id, pid), records in by_campaign.items():
+        tasks = leaderboard.counted_tasks(entity_id, pid)
+        order: list[str] = []
+        per_user: dict[str, list[Mapping[str, Any]]] = {}
+        for balance in records:
+            identity_id = str(balance["identity_id"])
+            if identity_id not in per_user:
+                order.append(identity_id)
+            per_user.setdefault(identity_id, []).append(balance)
+        seen = {
+            str(item["identity_id"]): item
+            for item in table.batch_get(
+                [keys.stats_projection(entity_id, pid, i) for i in order], consistent=True
+            )
+        }
+        changes = []
+        for identity_id in order:
+            change = _Change(per_user[identity_id][0], seen.get(identity_id))
+            for balance in per_user[identity_id]:
+                _advance(change, balance, tasks)
+            if change.state is not None:
+                changes.append(change)
+        moving = [
+            c.identity_id
+            for c in changes
+            if c.state and c.state["board_key"] and c.state["board_key"] != c.old_key
+        ]
+        profiles = {
+            str(item["identity_id"]): item
+            for item in table.batch_get([keys.identity(entity_id, i) for i in moving])
+        }
+        for chunk in _chunks(entity_id, pid, changes):
+            operations = _chunk_operations(entity_id, pid, chunk, profiles)
+            try:
+                table.transact_write(operations)
+            except ConditionFailed:
+                for change in chunk:  # someone else counted one of them meanwhile: one by one
+                    for balance in per_user[change.identity_id]:
+                        apply_balance(balance)
+
+
+def _projection_operation(change: _Change, profile: Mapping[str, Any]) -> TxUpdate:
+    state = change.state or {}
+    board_set: dict[Any, Any] = {}
+    board_remove: list[str] = []
+    if state["board_key"] != change.old_key:
+        board_set, board_remove = leaderboard.board_fields(
+            change.entity_id, change.pid, change.identity_id, state["board_key"], profile
+        )
+    seen = change.seen
+    return TxUpdate(
+        change.at,
+        Update(
+            set={
+                "rev": state["rev"],
+                "total": state["total"],
+                "score": state["score"],
+                "day": state["day"],
+                **board_set,
+                **({"merged": True} if state["merged"] else {}),
+            },
+            set_if_absent={
+                "type": "stats_projection",
+                "entity_id": change.entity_id,
+                "pid": change.pid,
+                "identity_id": change.identity_id,
+            },
+            remove=board_remove,
+        ),
+        condition=not_exists() if seen is None else equals("rev", int(seen.get("rev", 0))),
+    )
+
+
+def _stats_changes(change: _Change) -> list[TxUpdate]:
+    return change.stats
+
+
+def _tree(change: _Change) -> dict[str, dict[str, int]]:
+    return leaderboard.tree_changes(change.old_key, (change.state or {}).get("board_key"))
+
+
+def _chunks(entity_id: str, pid: str, changes: list[_Change]) -> list[list[_Change]]:
+    """The changes in groups whose summed operations fit one transaction."""
+    chunks: list[list[_Change]] = []
+    current: list[_Change] = []
+    touched: set[str] = set()
+    for change in changes:
+        mine = {f"N{p}" for p in _tree(change)} | {str(op.key[keys.SK]) for op in _stats_changes(change)}
+        if current and len(current) + 1 + len(touched | mine) > TRANSACTION_ITEMS:
+            chunks.append(current)
+            current, touched = [], set()
+        current.append(change)
+        touched |= mine
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _chunk_operations(
+    entity_id: str, pid: str, chunk: list[_Change], profiles: Mapping[str, Mapping[str, Any]]
+) -> list[TxUpdate]:
+    tree: dict[str, dict[str, int]] = {}
+    summed: dict[str, TxUpdate] = {}
+    for change in chunk:
+        leaderboard.add_changes(tree, _tree(change))
+        for op in _stats_changes(change):
+            sk = str(op.key[keys.SK])
+            if sk not in summed:
+                summed[sk] = op
+                continue
+            before = summed[sk].update
+            add = dict(before.add or {})
+            for name, delta in (op.update.add or {}).items():
+                add[name] = add.get(name, 0) + delta
+            absent = {**(op.update.set_if_absent or {}), **(before.set_if_absent or {})}
+            summed[sk] = summed[sk]._replace(update=before._replace(add=add, set_if_absent=absent))
+    shard = leaderboard.shard_of(chunk[0].identity_id)
+    return [
+        *(_projection_operation(c, profiles.get(c.identity_id, {})) for c in chunk),
+        *(
+            op._replace(update=op.update._replace(add={k: v for k, v in op.update.add.items() if v}))
+            for op in summed.values()
+            if any(op.update.add.values())
+        ),
+        *leaderboard.node_operations(entity_id, pid, tree, shard),
+    ]
