@@ -64,12 +64,14 @@ def user(account: str, **extra: Any) -> dict[str, Any]:
 
 
 def live_state(aws: Aws) -> list[dict[str, Any]]:
-    """Every item that is not a preview's, an identity, or the draft: what a preview must leave alone."""
+    """Every item that is not a preview's, an identity, or the draft: what a preview must leave alone (a
+    person a preview names is created, as any request creates them, and counts in the plan's daily quota
+    of new people)."""
     return [
         i
         for i in aws.table_items()
         if "~preview" not in str(i.get("pid", ""))
-        and i["type"] not in ("identity", "identifier")
+        and i["type"] not in ("identity", "identifier", "identity_quota")
         and i["SK"] != f"{P}#DRAFT"
     ]
 
