@@ -65,6 +65,7 @@ def test_a_stream_value_says_which_tasks_it_skipped(aws: Aws, live_campaign: dic
     assert again == {
         "counted": False,
         "completed": [],
+        "awarded": [],
         "quests_completed": [],
         "skipped": [{"id": "score_stream", "reason": "done", "next_available_at": None}],
         "preview": False,

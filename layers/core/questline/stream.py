@@ -99,13 +99,14 @@ def project_record(record: dict[str, Any], *, balance_counted: bool = False) -> 
 
         consolidate(str(new["entity_id"]), str(new["merged_into"]), str(new["identity_id"]))
         fold_merged(str(new["entity_id"]), str(new["merged_into"]), str(new["identity_id"]))
-    elif kind == "balance" and not preview and not balance_counted:
-        from questline.campaigns.projection import apply_balance
+    elif kind == "balance" and not preview:
+        if not balance_counted:  # (counted with its batch by `project_balances` otherwise)
+            from questline.campaigns.projection import apply_balance
 
-        apply_balance(new)
+            apply_balance(new)
         from questline.campaigns.levels import level_changed
 
-        level_changed(str(record.get("eventID", "")), new, old)
+        level_changed(str(record.get("eventID", "")), new, old)  # whichever way it was counted
     if kind == "referral" and event == "INSERT":
         from questline.campaigns import participants, store
 

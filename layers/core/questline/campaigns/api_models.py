@@ -136,11 +136,20 @@ class Skipped(ClaimrModel):
     next_available_at: float | None = None
 
 
+class Awarded(ClaimrModel):
+    """What one completion earned."""
+
+    id: str
+    xp: int = Field(description="the XP it earned, with the boosts active when it completed")
+    boost: float = Field(description="the multiplier of those boosts (1: none)")
+
+
 class Report(ClaimrModel):
     """What a value report did (ours; claimr answers only `success`)."""
 
     counted: bool = Field(description="whether the report moved any task")
     completed: list[str] = Field(description="the tasks it completed")
+    awarded: list[Awarded] = Field(default_factory=list, description="what each completion earned")
     quests_completed: list[str]
     skipped: list[Skipped]
     preview: bool = Field(description="true when it went to the draft's preview (env=dev)")

@@ -359,6 +359,7 @@ def progress(
                 "recurrence": action.recurrence,
                 "window": action.window,
                 "xp": action.award(),
+                "boost": campaign.boost_of(action.id, now),  # on what a completion earns now
                 "ref_xp": action.ref_xp,
                 "is_optional": action.is_optional,
                 "completions": int(current.get("n", 0)),
@@ -526,6 +527,10 @@ def _report(scope: Scope, outcome: engine.Outcome) -> dict[str, Any]:
     return {
         "counted": outcome.changed,
         "completed": [done.action_id for done in outcome.completions],
+        # what each completion earned, with the boosts active then (1: none)
+        "awarded": [
+            {"id": done.action_id, "xp": done.xp, "boost": done.boost} for done in outcome.completions
+        ],
         "quests_completed": [quest.quest_id for quest in outcome.quests],
         "skipped": [
             {"id": skip.action_id, "reason": skip.reason, "next_available_at": skip.next_available_at}
@@ -707,7 +712,16 @@ def campaign_info(entity_id: str, pid: str, env: str | None) -> dict[str, Any]:
         "name": campaign.name,
         **campaign.model_dump(
             mode="json",
-            include={"actions", "quests", "seasons", "levels", "streaks", "achievements", "timezone"},
+            include={
+                "actions",
+                "quests",
+                "seasons",
+                "levels",
+                "streaks",
+                "achievements",
+                "timezone",
+                "boosts",
+            },
         ),
     }
 

@@ -57,9 +57,10 @@ class Action(CampaignModel):
     is_optional: bool = False
     meta: dict[str, Any] = Field(default_factory=dict)
 
-    def award(self) -> int:
-        """The XP a completion earns: `xp` with `xp_mul` percent on top, rounded half up."""
-        return int(self.xp * (100 + self.xp_mul) / 100 + 0.5)
+    def award(self, boost: float = 1.0) -> int:
+        """The XP a completion earns: `xp` with `xp_mul` percent on top, times the boosts active then
+        (`Campaign.boost_of`), rounded half up."""
+        return int(self.xp * (100 + self.xp_mul) / 100 * boost + 0.5)
 
     @property
     def target(self) -> float:
@@ -81,6 +82,25 @@ class Quest(CampaignModel):
 class Season(CampaignModel):
     name: str = Field(min_length=1, max_length=256)
     max_xp: Annotated[StrictInt, Field(gt=0, le=1_000_000_000)]
+
+
+MAX_BOOST = 10.0  # boosts that overlap multiply, up to this in all
+
+
+class Boost(CampaignModel):
+    """A time-boxed XP multiplier: on the whole campaign, or on the actions it names. Boosts active at
+    the same moment multiply (2 and 1.5 make 3), up to `MAX_BOOST`; they apply to what an action's
+    completion earns (not to quest bonuses, `ref_xp` or direct rewards)."""
+
+    id: Identifier
+    name: str | None = Field(default=None, max_length=256)
+    multiplier: Annotated[float, Field(gt=0, le=MAX_BOOST, allow_inf_nan=False)]
+    starts_at: Annotated[StrictInt, Field(ge=0, description="epoch seconds")]
+    ends_at: Annotated[StrictInt, Field(gt=0, description="epoch seconds (excluded)")]
+    actions: list[Identifier] = Field(default_factory=list, max_length=200, description="empty: every action")
+
+    def applies(self, action_id: str, at: float) -> bool:
+        return self.starts_at <= at < self.ends_at and (not self.actions or action_id in self.actions)
 
 
 class ReferralRules(CampaignModel):
@@ -175,6 +195,7 @@ class Campaign(CampaignModel):
     quests: list[Quest] = Field(default_factory=list, max_length=100)
     seasons: list[Season] = Field(default_factory=list, max_length=50)
     referral: ReferralRules = Field(default_factory=ReferralRules)
+    boosts: list[Boost] = Field(default_factory=list, max_length=50)
     leaderboard: LeaderboardRules = Field(default_factory=LeaderboardRules)
     notifications: NotificationRules | None = Field(
         default=None, description="in-app notifications from this campaign (none without the section)"
@@ -191,6 +212,14 @@ class Campaign(CampaignModel):
 
     def level(self, name: str) -> Level | None:
         return next((level for level in self.levels if level.name == name), None)
+
+    def boost_of(self, action_id: str, at: float) -> float:
+        """The multiplier of the boosts active on this action at `at` (1 without one)."""
+        product = 1.0
+        for boost in self.boosts:
+            if boost.applies(action_id, at):
+                product *= boost.multiplier
+        return min(product, MAX_BOOST)
 
 
 # What each action type needs in `meta` (the rest of `meta` is free for the integrator's own use).
@@ -296,6 +325,12 @@ def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
             raise BadRequest(f"quests.{index}.id: {quest.id!r} is already used", field=f"quests.{index}.id")
         _known(quest.actions, known, f"quests.{index}.actions")
     _known(campaign.referral.tasks, known, "referral.tasks")
+    for index, boost in enumerate(campaign.boosts):
+        if boost.ends_at <= boost.starts_at:
+            raise BadRequest(
+                f"boosts.{index}.ends_at: must be after starts_at", field=f"boosts.{index}.ends_at"
+            )
+        _known(boost.actions, set(action_ids), f"boosts.{index}.actions")
     _known(campaign.leaderboard.tasks, known, "leaderboard.tasks")
     check_notifications(campaign.notifications)
     return campaign

@@ -50,8 +50,9 @@ class EventFacts(NamedTuple):
 class Completion(NamedTuple):
     action_id: str
     window: int
-    xp: int
+    xp: int  # with the boosts active when it completed
     ref_xp: int
+    boost: float = 1.0  # the multiplier of those boosts
 
 
 class QuestDone(NamedTuple):
@@ -200,7 +201,9 @@ def _complete(
     campaign: Campaign, state: dict[str, Any], action: Action, now: float, outcome: list[Completion]
 ) -> None:
     current = _action_state(state, action.id)
-    outcome.append(Completion(action.id, int(current["n"]), action.award(), action.ref_xp))
+    boost = campaign.boost_of(action.id, now)
+    award = action.award(boost)
+    outcome.append(Completion(action.id, int(current["n"]), award, action.ref_xp, boost))
     # The window just completed keeps what completed it, so progress can show it beside `done`.
     finished = {
         "final_count": 1 if action.type == "api_call" else current["count"],
@@ -209,7 +212,7 @@ def _complete(
     if _local(action):  # the local period this completion counts for, in the person's timezone now
         finished["period"] = localtime.period_key(action.recurrence, now, zone_of(campaign, state))
     current.update({"n": int(current["n"]) + 1, "last": now, "count": 0, "value": 0, "logs": [], **finished})
-    state[XP_KEY] = xp_of(state) + action.award()
+    state[XP_KEY] = xp_of(state) + award
 
 
 def _quests(campaign: Campaign, state: dict[str, Any], now: float) -> list[QuestDone]:
