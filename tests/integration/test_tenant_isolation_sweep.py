@@ -520,6 +520,7 @@ def _canonical_probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
     probe("GET /campaign/info", "/campaign/info", {"pid": PID}, None, _SK, False)
     probe("GET /campaign/points", "/campaign/points", {"pid": PID}, None, _OWN_READ, False)
     probe("GET /campaign/stats", "/campaign/stats", {"pid": PID}, None, _SK, False)
+    probe("POST /campaign/dry-run", "/campaign/dry-run", None, {**alice, "reward": {"xp": 5}}, _SK, False)
     probe("GET /code", "/code", {"code": a.code, "pid": PID}, None, _SK, True)
     probe(
         "POST /code",
