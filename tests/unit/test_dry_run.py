@@ -47,7 +47,9 @@ def test_an_action_that_completes_a_task_and_a_quest_writes_nothing(aws: Aws, ho
     before = aws.table_items()
     messages_before = len(queued(aws))
 
-    status, answer = call(aws, "POST", ROUTE, body=who(action={"cid": P, "aid": "score_update", "value": 150}))
+    status, answer = call(
+        aws, "POST", ROUTE, body=who(action={"cid": P, "aid": "score_update", "value": 150})
+    )
     aws.pump_stream()
 
     assert status == 200, answer
@@ -94,7 +96,9 @@ def test_a_reward_and_an_event(aws: Aws, hooked: dict[str, str]) -> None:
 def test_a_done_once_action_would_not_count(aws: Aws, hooked: dict[str, str]) -> None:
     login(aws)
     call(aws, "POST", "/action/value", body=who(cid=P, aid="score_update", value=150))
-    status, answer = call(aws, "POST", ROUTE, body=who(action={"cid": P, "aid": "score_update", "value": 200}))
+    status, answer = call(
+        aws, "POST", ROUTE, body=who(action={"cid": P, "aid": "score_update", "value": 200})
+    )
 
     assert status == 200
     assert answer["data"]["counted"] is False and answer["data"]["completed"] == []
@@ -103,7 +107,9 @@ def test_a_done_once_action_would_not_count(aws: Aws, hooked: dict[str, str]) ->
 
 
 def test_a_locked_action_says_it_would_be_refused(aws: Aws, hooked: dict[str, str]) -> None:
-    status, answer = call(aws, "POST", ROUTE, body=who(action={"cid": P, "aid": "score_update", "value": 200}))
+    status, answer = call(
+        aws, "POST", ROUTE, body=who(action={"cid": P, "aid": "score_update", "value": 200})
+    )
     assert status == 200
     assert answer["data"]["refused"]["status"] == 422 and "daily_login" in answer["data"]["refused"]["error"]
 
@@ -155,7 +161,9 @@ def test_a_list_of_inputs_against_a_draft_campaign(aws: Aws, hooked: dict[str, s
     data = answer["data"]
     assert data["draft"] is True and len(data["steps"]) == 3
     assert data["steps"][0]["completed"] == [{"id": "daily_login", "xp": 200}]
-    assert data["steps"][1]["counted"] is False and data["steps"][1]["skipped"][0]["reason"] == "window_not_open"
+    assert (
+        data["steps"][1]["counted"] is False and data["steps"][1]["skipped"][0]["reason"] == "window_not_open"
+    )
     assert data["balance"]["xp"] == 210 and data["level"]["name"] == "silver"
     assert aws.table_items() == before
 
