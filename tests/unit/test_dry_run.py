@@ -170,3 +170,41 @@ def test_a_list_of_inputs_against_a_draft_campaign(aws: Aws, hooked: dict[str, s
     broken = {**draft, "actions": [*draft["actions"], draft["actions"][0]]}
     refused = call(aws, "POST", ROUTE, body=who(campaign=broken, reward={"xp": 1}))
     assert refused[0] == 400 and "used twice" in refused[1]["error"]
+
+
+def test_streaks_and_achievements_it_would_extend_and_award(
+    aws: Aws, entity: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.unit.test_achievements import with_achievements
+    from tests.unit.test_streaks import at
+
+    moment = [at("2026-12-01T12:00")]
+    monkeypatch.setattr("questline.clock.now", lambda: moment[0])
+    first_login = {
+        "id": "first_login",
+        "name": "First login",
+        "xp": 15,
+        "rule": {"all": [{"type": "completions", "actions": ["daily_login"]}]},
+    }
+    publish(aws, with_achievements(first_login))
+    login(aws, "streaker")
+    moment[0] = at("2026-12-02T12:00")
+    before = aws.table_items()
+
+    status, answer = call(
+        aws, "POST", ROUTE, body=who("streaker", action={"cid": P, "aid": "daily_login", "value": 1})
+    )
+
+    assert status == 200, answer
+    data = answer["data"]
+    assert data["completed"] == [{"id": "daily_login", "xp": 50}]
+    assert [(s["streak_id"], s["current"]) for s in data["streaks_extended"]] == [("login", 2)]
+    assert data["achievements"] == []  # first_login was awarded by the first login already
+    assert data["webhooks"] == ["user_activity", "user_reward", "streak.extended"]
+    assert data["balance"]["xp"] == 50 + 15 + 50
+    assert aws.table_items() == before
+
+    fresh = call(aws, "POST", ROUTE, body=who("nobody", action={"cid": P, "aid": "daily_login", "value": 1}))
+    assert fresh[1]["data"]["achievements"] == [{"id": "first_login", "xp": 15}]
+    assert fresh[1]["data"]["xp"] == 65 and "achievement.completed" in fresh[1]["data"]["webhooks"]
+    assert aws.table_items() == before
