@@ -87,7 +87,9 @@ def test_a_reward_and_an_event(aws: Aws, hooked: dict[str, str]) -> None:
     assert reward[1]["data"]["new_user"] is True
     assert reward[1]["data"]["balance"]["xp"] == 120 and reward[1]["data"]["level"]["name"] == "silver"
     assert reward[1]["data"]["webhooks"] == ["user_reward", "level.changed"]
-    assert event[1]["data"]["completed"] == [{"id": "big_spender", "xp": 80}]
+    assert event[1]["data"]["completed"] == [{"id": "big_spender", "xp": 80}] and event[1]["data"]["counted"]
+    unmatched = call(aws, "POST", ROUTE, body=who("newcomer", event={"name": "nothing", "data": {}}))
+    assert unmatched[1]["data"]["counted"] is False and unmatched[1]["data"]["webhooks"] == []
     assert event[1]["data"]["balance"]["xp"] == 80
     assert aws.table_items() == before  # nobody was registered either
     assert queued(aws) == []

@@ -169,7 +169,9 @@ class DryEvent(ClaimrModel):
 
 
 class DryReward(ClaimrModel):
-    xp: StrictInt = Field(description="a positive whole number of XP (checked as /user/reward checks it)")
+    xp: StrictInt = Field(
+        le=1_000_000_000, description="a positive whole number of XP, as /user/reward takes"
+    )
 
 
 class DryInput(ClaimrModel):

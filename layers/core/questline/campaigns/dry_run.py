@@ -107,6 +107,9 @@ def _step(
         refused = {"status": error.status, "code": error.code, "error": error.message}
         return _answer(kind, [], [], [], [], False, 0, [], balance, refused=refused), state
     new = dict(outcome.state)
+    counted = outcome.changed
+    if kind == "event":  # (an event is always recorded: it counts when it moves a task or a streak)
+        counted = new.get("actions") != state.get("actions") or bool(outcome.events)
     webhooks: list[str] = []
     earned = 0
     for done in outcome.completions:
@@ -144,7 +147,7 @@ def _step(
         [{"id": q.quest_id, "xp": q.xp} for q in outcome.quests],
         achievements,
         streaks,
-        outcome.changed,
+        counted,
         earned,
         webhooks,
         after,
