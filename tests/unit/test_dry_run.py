@@ -125,6 +125,10 @@ def test_a_locked_action_says_it_would_be_refused(aws: Aws, hooked: dict[str, st
         ({"action": {"cid": P, "aid": "ghost", "value": 1}}, 404, "ghost"),
         ({"stream": {"stream": "nowhere", "value": 1}}, 404, "nowhere"),
         ({"reward": {"xp": 0}}, 400, "xp"),
+        ({"inputs": []}, 400, "inputs"),
+        ({"inputs": [{}]}, 400, "in inputs.0"),
+        ({"inputs": [{"reward": {"xp": 1}}], "reward": {"xp": 1}}, 400, "inputs"),
+        ({"campaign": {"name": "x", "actions": "none"}, "reward": {"xp": 1}}, 400, "actions"),
     ],
 )
 def test_bad_input_is_refused_in_claimrs_envelope(

@@ -42,7 +42,8 @@ def _one_input(raw: dict[str, Any], where: str = "") -> tuple[str, dict[str, Any
     if len(given) != 1:
         named = ", ".join(given) or "none"
         raise BadRequest(
-            f"{where}give exactly one of action, stream, event or reward (got {named})",
+            f"give exactly one of action, stream, event or reward{' in ' + where[:-1] if where else ''}"
+            f" (got {named})",
             field=f"{where}action",
         )
     return given[0], dict(raw[given[0]])
