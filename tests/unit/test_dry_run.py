@@ -214,3 +214,21 @@ def test_streaks_and_achievements_it_would_extend_and_award(
     assert fresh[1]["data"]["achievements"] == [{"id": "first_login", "xp": 15}]
     assert fresh[1]["data"]["xp"] == 65 and "achievement.completed" in fresh[1]["data"]["webhooks"]
     assert aws.table_items() == before
+
+
+def test_a_referral_it_would_make_valid_and_the_referrers_share(aws: Aws, hooked: dict[str, str]) -> None:
+    reward = {"account": "referrer", "platform": "steam", "pid": P, "id": "r1", "xp": 5}
+    assert call(aws, "POST", "/user/reward", body=reward)[0] == 200
+    link = {**who("referee"), "ref_account": "referrer", "ref_platform": "steam"}
+    assert call(aws, "POST", "/user/referrer", body=link)[0] == 200
+    before = aws.table_items()
+
+    status, answer = call(
+        aws, "POST", ROUTE, body=who("referee", action={"cid": P, "aid": "daily_login", "value": 1})
+    )
+
+    assert status == 200, answer
+    referral = answer["data"]["referral"]
+    assert referral["becomes_valid"] is True and referral["referrer_xp"] == 10  # daily_login's ref_xp
+    assert answer["data"]["webhooks"][-1] == "referral"
+    assert aws.table_items() == before

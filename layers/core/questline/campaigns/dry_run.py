@@ -177,6 +177,7 @@ def _referral(
     return {
         "becomes_valid": becomes_valid,
         "valid": valid,
+        "rejected": bool(state.get("referral_rejected")),  # (a rejected referral never pays)
         "referrer_xp": sum(c.ref_xp for c in outcome.completions) if valid else 0,
     }
 
