@@ -1,5 +1,5 @@
-"""claimr campaign routes: `/campaign/info`, `/campaign/points`, `/campaign/stats`, invite codes (`/code`)
-and `/leaderboard`. `Bearer sk_…`; the leaderboard also takes a user's widget token."""
+"""claimr campaign routes: `/campaign/info`, `/campaign/points`, `/campaign/stats`, `/campaign/dry-run`,
+invite codes (`/code`) and `/leaderboard`. `Bearer sk_…`; the leaderboard also takes a user's widget token."""
 
 from __future__ import annotations
 

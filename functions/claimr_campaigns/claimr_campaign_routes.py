@@ -15,11 +15,12 @@ from questline.http.models import QuestOk
 
 if TYPE_CHECKING:
     from questline.campaigns import api_models as models
-    from questline.campaigns import claimr, codes, stats
+    from questline.campaigns import claimr, codes, dry_run, stats
 else:
     models = lazy_import("questline.campaigns.api_models")
     claimr = lazy_import("questline.campaigns.claimr")
     codes = lazy_import("questline.campaigns.codes")
+    dry_run = lazy_import("questline.campaigns.dry_run")
     stats = lazy_import("questline.campaigns.stats")
 
 routes = Routes(tag="claimr campaigns", errors=(NotFound,))
@@ -105,3 +106,12 @@ def get_leaderboard(
     return QuestOk(
         data=claimr.leaderboard_view(caller, pid, account, platform, limit=limit, after=after, around=around)
     )
+
+
+@routes.post(
+    "/campaign/dry-run",
+    auth=SECRET_KEY,
+    summary="What an action, stream value, event or reward (or a list of them) would do: writes nothing",
+)
+def campaign_dry_run(body: models.DryRunIn, caller: CurrentPrincipal) -> QuestOk[dict[str, Any]]:
+    return QuestOk(data=dry_run.dry_run(str(caller.entity_id), body.model_dump()))

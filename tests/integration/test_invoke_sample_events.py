@@ -74,6 +74,7 @@ STORY = [
     "claimr_campaigns_info",
     "claimr_campaigns_points",
     "claimr_campaigns_stats",
+    "claimr_campaigns_dry_run",
     "claimr_campaigns_leaderboard",
     "claimr_campaigns_assign_code",
     "claimr_campaigns_get_code",

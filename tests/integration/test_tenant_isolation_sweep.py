@@ -466,6 +466,8 @@ def _canonical_probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
     )
     probe("GET /user/activity", "/user/activity", alice, None, _SK, False)
     probe("GET /user/progress", "/user/progress", alice, None, _OWN_READ, False)
+    probe("GET /user/streak", "/user/streak", alice, None, _OWN_READ, False)
+    probe("GET /user/achievements", "/user/achievements", alice, None, _OWN_READ, False)
     probe("GET /user/referrals", "/user/referrals", alice, None, _OWN_READ, False)
     probe("GET /user/balance", "/user/balance", alice, None, _OWN_READ, False)
     probe("POST /user/reward", "/user/reward", None, {**alice, "id": _fresh("reward"), "xp": 5}, _SK, False)
@@ -520,6 +522,7 @@ def _canonical_probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
     probe("GET /campaign/info", "/campaign/info", {"pid": PID}, None, _SK, False)
     probe("GET /campaign/points", "/campaign/points", {"pid": PID}, None, _OWN_READ, False)
     probe("GET /campaign/stats", "/campaign/stats", {"pid": PID}, None, _SK, False)
+    probe("POST /campaign/dry-run", "/campaign/dry-run", None, {**alice, "reward": {"xp": 5}}, _SK, False)
     probe("GET /code", "/code", {"code": a.code, "pid": PID}, None, _SK, True)
     probe(
         "POST /code",

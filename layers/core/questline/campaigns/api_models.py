@@ -158,3 +158,48 @@ class Report(ClaimrModel):
 class ReportOk(ClaimrModel):
     success: Literal[True] = True
     data: Report
+
+
+class DryAction(ClaimrModel):
+    cid: str = Field(min_length=1, max_length=64)
+    aid: str = Field(min_length=1, max_length=64)
+    value: Number
+
+
+class DryStream(ClaimrModel):
+    stream: str = Field(min_length=1, max_length=128)
+    value: Number
+
+
+class DryEvent(ClaimrModel):
+    name: str = Field(min_length=1, max_length=256)
+    category: str | None = Field(default=None, max_length=256)
+    data: dict[str, Any] | None = None
+
+
+class DryReward(ClaimrModel):
+    xp: StrictInt = Field(
+        le=1_000_000_000, description="a positive whole number of XP, as /user/reward takes"
+    )
+
+
+class DryInput(ClaimrModel):
+    """Exactly one of `action` (as `/action/value`), `stream` (`/stream/value`), `event` (`/event`) or
+    `reward` (`/user/reward`)."""
+
+    action: DryAction | None = None
+    stream: DryStream | None = None
+    event: DryEvent | None = None
+    reward: DryReward | None = None
+
+
+MAX_DRY_RUN_INPUTS = 50
+
+
+class DryRunIn(DryInput, UserIn):
+    """One input, or `inputs` (applied in order, in memory); `campaign`: a draft campaign JSON to simulate
+    against (validated as a publish validates it) instead of the published one."""
+
+    env: Env | None = None
+    inputs: list[DryInput] | None = Field(default=None, max_length=MAX_DRY_RUN_INPUTS)
+    campaign: dict[str, Any] | None = None

@@ -540,6 +540,17 @@ def _report(scope: Scope, outcome: engine.Outcome) -> dict[str, Any]:
     }
 
 
+def value_target(campaign: Campaign, pid: str, cid: str, aid: str) -> None:
+    """What `/action/value` names: `cid` the campaign or one of its quests, `aid` a number_value or
+    api_call action (of that quest); a 404/400 naming the field otherwise."""
+    quest = campaign.quest(cid)
+    if cid != pid and quest is None:
+        raise NotFound(f"the campaign has no quest {cid!r}", field="cid")
+    if quest is not None and aid not in quest.actions:
+        raise NotFound(f"quest {cid!r} has no action {aid!r}", field="aid")
+    engine.value_action(campaign, aid)
+
+
 def action_value(
     entity_id: str,
     pid: str,
@@ -552,12 +563,7 @@ def action_value(
 ) -> dict[str, Any]:
     scope = _scope(entity_id, pid, env)
     campaign = scope.campaign
-    quest = campaign.quest(cid)
-    if cid != pid and quest is None:
-        raise NotFound(f"the campaign has no quest {cid!r}", field="cid")
-    if quest is not None and aid not in quest.actions:
-        raise NotFound(f"quest {cid!r} has no action {aid!r}", field="aid")
-    engine.value_action(campaign, aid)  # refused before anyone is registered
+    value_target(campaign, pid, cid, aid)  # refused before anyone is registered
     user = find_user(entity_id, account, platform, create=True)
     now = clock.now()
     outcome = participants.run(
