@@ -70,6 +70,7 @@ def test_a_preview_never_touches_live_data(api: Api) -> None:
         "ref_xp": 0,
         "ugc_xp": 0,
         "rank": None,
+        "level": None,  # (the campaign has no levels)
     }
     board = _ok(api.get("/leaderboard", headers=sk, params={"pid": pid}))["data"]
     assert board["leaderboard"] == [] and board["total"] == 0

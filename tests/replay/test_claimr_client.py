@@ -57,7 +57,7 @@ def test_the_client_keeps_its_api_v1_paths(replay: Replay) -> None:
         data = reply.json()["data"]
         return data if data["rank"] is not None else None  # the board follows balances through the stream
 
-    assert eventually(ranked) == {"xp": 120, "ref_xp": 0, "ugc_xp": 0, "rank": 1}
+    assert eventually(ranked) == {"xp": 120, "ref_xp": 0, "ugc_xp": 0, "rank": 1, "level": None}
     board = replay.send("GET", f"/api/v1/leaderboard{query}", headers(replay))
     assert board.status_code == 200 and board.json()["data"]["rank"] == 1
     # the same answers at the seed's paths
