@@ -217,3 +217,16 @@ def test_a_wallet_reward_is_reversed(aws: Aws, live_campaign: None) -> None:
     )
     assert again[0] == 200 and again[1]["data"]["already_reversed"] is True
     assert balance(aws, WALLET, "web3")["xp"] == 0
+
+
+def test_a_preview_reversal_touches_only_the_preview(aws: Aws, live_campaign: None) -> None:
+    reward(aws, "user123", "order-1", 100)
+    body = {"account": "user123", "platform": "discord", "pid": P, "id": "order-1", "xp": 40, "env": "dev"}
+    assert call(aws, "POST", "/user/reward", body=body) == (200, {"success": True})
+
+    status, answer = reverse(aws, "user123", "order-1", env="dev")
+
+    assert status == 200 and answer["data"]["reversed_xp"] == 40
+    assert balance(aws, "user123")["xp"] == 100  # live: untouched
+    preview = call(aws, "GET", "/user/balance", query=q("user123", env="dev"))[1]["data"]
+    assert preview["xp"] == 0
