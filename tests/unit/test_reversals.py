@@ -230,3 +230,19 @@ def test_a_preview_reversal_touches_only_the_preview(aws: Aws, live_campaign: No
     assert balance(aws, "user123")["xp"] == 100  # live: untouched
     preview = call(aws, "GET", "/user/balance", query=q("user123", env="dev"))[1]["data"]
     assert preview["xp"] == 0
+
+
+def test_the_leaderboard_follows_a_reversal(aws: Aws, live_campaign: None) -> None:
+    reward(aws, "user123", "order-1", 100)
+    reward(aws, "user456", "order-2", 60)
+    aws.pump_stream()
+    before = call(aws, "GET", "/leaderboard", query=f"pid={P}")[1]["data"]["leaderboard"]
+
+    assert reverse(aws, "user123", "order-1")[0] == 200
+    aws.pump_stream()
+    after = call(aws, "GET", "/leaderboard", query=f"pid={P}")[1]["data"]["leaderboard"]
+    rank = call(aws, "GET", "/user/balance", query=q("user456"))[1]["data"]["rank"]
+
+    assert [(e["user"]["name"], e["score"]) for e in before] == [("user123", 100), ("user456", 60)]
+    assert [(e["user"]["name"], e["score"]) for e in after] == [("user456", 60)]
+    assert rank == 1
