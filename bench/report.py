@@ -2,8 +2,9 @@
 
     python -m bench.report
 
-Reads bench/results/{coldstart,ingest,ledger,leaderboard,webhooks,identity}.json (written by `make bench`)
-and the functions' memory from template.yaml, and prices each operation with the constants below.
+Reads bench/results/{coldstart,ingest,ledger,leaderboard,webhooks,identity,ratelimits}.json (written by
+`make bench`) and the functions' memory from template.yaml, and prices each operation with the constants
+below.
 """
 
 from __future__ import annotations
@@ -360,6 +361,23 @@ def report() -> str:
     identity = _load("identity")
     if identity:
         out += ["", "## Merges and erasure", "", (RESULTS / "identity.md").read_text().strip()]
+    progress = RESULTS / "progress.md"  # measured by the unit tests' capacity tally (its text says how)
+    if progress.exists():
+        out += ["", "## Streaks, achievements and levels", "", progress.read_text().strip()]
+    ratelimits = _load("ratelimits")
+    if ratelimits:
+        out += [
+            "",
+            "## Rate limits under a flood",
+            "",
+            "Tenant A floods the stack beyond its plan's writes per second while tenant B writes at a",
+            "fifth of its own limit (`python -m bench.ratelimits`; limits in docs/operate/operations.md).",
+            "A refused request is answered from the container's memory after its second's first refusal;",
+            "B's time inside DynamoDB is what tenants share on AWS (the local stack's workers also share",
+            "this machine's cores with the flood, which is what B's end-to-end latency shows).",
+            "",
+            (RESULTS / "ratelimits.md").read_text().strip(),
+        ]
     coldstart = _load("coldstart")
     if coldstart:
         out += ["", "## Cold start (import + init)", "", *coldstart_section(coldstart)]

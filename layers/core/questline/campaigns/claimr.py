@@ -315,6 +315,9 @@ def _referrals(scope: Scope, user: User) -> list[dict[str, Any]]:
                 "xp": int(balances.get(referee, {}).get("xp", 0)),
                 "cts": _epoch(str(link.get("created_at", ""))),
                 "valid": link.get("status") == "valid",
+                # pending until valid; rejected (never valid, never paying) with why (referrals.py)
+                "status": str(link.get("status", "pending")),
+                "reason": link.get("reason"),
             }
         )
     return answer

@@ -86,6 +86,8 @@ class Season(CampaignModel):
 class ReferralRules(CampaignModel):
     min_points: Xp = 0
     tasks: list[Identifier] = Field(default_factory=list, max_length=200)
+    # Referrals a referrer may make per UTC day before the next ones are recorded as rejected (`velocity`).
+    max_per_referrer_per_day: Annotated[StrictInt, Field(ge=1, le=1_000_000)] | None = None
 
 
 class LeaderboardRules(CampaignModel):

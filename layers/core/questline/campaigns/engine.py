@@ -363,8 +363,8 @@ def apply_referrals(campaign: Campaign, state: Mapping[str, Any], now: float) ->
 def referral_becomes_valid(campaign: Campaign, state: Mapping[str, Any], total_points: float) -> bool:
     """A referral counts once the referee reaches the minimum points and has completed one of the
     referral tasks (any completion, when the campaign names none)."""
-    if not state.get("referrer") or state.get("referral_valid"):
-        return False
+    if not state.get("referrer") or state.get("referral_valid") or state.get("referral_rejected"):
+        return False  # a rejected referral (`questline.campaigns.referrals`) never becomes valid, never pays
     if total_points < campaign.referral.min_points:
         return False
     tasks = campaign.referral.tasks
