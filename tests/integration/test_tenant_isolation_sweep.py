@@ -35,7 +35,8 @@ from tests.integration.isolation import entity_route_requests, shown_secrets, te
 from tests.support import Receiver, eventually
 
 PID = DEMO_CAMPAIGN_ID
-REVERSIBLE = "isolation-reversible"  # a 1-XP reward of alice's and of A's wallet, for the reversal routes
+REVERSIBLE = "isolation-reversible"  # a 1-XP reward of alice's, for the reversal route
+WALLET_REVERSIBLE = "isolation-reversible-wallet"  # and one of A's wallet (ids are one per campaign)
 
 OPERATOR, SECRET_KEY, PUBLISHABLE_KEY = "operator", "secret_key", "publishable_key"
 WIDGET_TOKEN, PLATFORM_USER = "widget_token", "platform_user"
@@ -560,7 +561,7 @@ def _canonical_probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
         "POST /wallet/reward/reverse",
         "/wallet/reward/reverse",
         None,
-        {**wallet, "id": REVERSIBLE, "reason": "refund"},
+        {**wallet, "id": WALLET_REVERSIBLE, "reason": "refund"},
         _SK,
         True,
     )
@@ -707,7 +708,9 @@ def tenant_a(api: Api, receivers: tuple[Receiver, Receiver]) -> Iterator[TenantA
     )
     _ok(
         api.post(
-            "/wallet/reward", headers=sk, json={"address": wallet, "pid": PID, "id": REVERSIBLE, "xp": 1}
+            "/wallet/reward",
+            headers=sk,
+            json={"address": wallet, "pid": PID, "id": WALLET_REVERSIBLE, "xp": 1},
         )
     )
     wallet_ref = {**who, "account": wallet, "platform": "web3"}
