@@ -468,6 +468,8 @@ def _canonical_probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
     )
     probe("GET /user/activity", "/user/activity", alice, None, _SK, False)
     probe("GET /user/progress", "/user/progress", alice, None, _OWN_READ, False)
+    probe("GET /user/streak", "/user/streak", alice, None, _OWN_READ, False)
+    probe("GET /user/achievements", "/user/achievements", alice, None, _OWN_READ, False)
     probe("GET /user/referrals", "/user/referrals", alice, None, _OWN_READ, False)
     probe("GET /user/balance", "/user/balance", alice, None, _OWN_READ, False)
     probe("POST /user/reward", "/user/reward", None, {**alice, "id": _fresh("reward"), "xp": 5}, _SK, False)
