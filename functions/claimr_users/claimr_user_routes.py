@@ -181,3 +181,16 @@ def post_withdraw(body: models.WithdrawIn, caller: CurrentPrincipal) -> models.C
         str(caller.entity_id), body.pid, body.account, body.platform, body.id, body.xp, body.strict, body.env
     )
     return models.ClaimrOk()
+
+
+@routes.post(
+    "/user/reward/reverse",
+    errors=(RuleViolation,),
+    auth=SECRET_KEY,
+    summary="Reverse a reward by its id (idempotent; never below zero, says what could not be taken back)",
+)
+def post_reward_reverse(body: models.ReverseIn, caller: CurrentPrincipal) -> models.ReversalOk:
+    reversal = claimr.reverse_reward(
+        str(caller.entity_id), body.pid, body.account, body.platform, body.id, body.reason, body.env
+    )
+    return models.ReversalOk(data=models.Reversal.model_validate(reversal))

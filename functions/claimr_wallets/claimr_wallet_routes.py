@@ -68,3 +68,16 @@ def wallet_withdraw(body: models.WalletWithdrawIn, caller: CurrentPrincipal) -> 
         str(caller.entity_id), body.pid, body.address, body.id, body.xp, body.strict, body.env
     )
     return models.ClaimrOk()
+
+
+@routes.post(
+    "/wallet/reward/reverse",
+    errors=(RuleViolation,),
+    auth=SECRET_KEY,
+    summary="Reverse a wallet's reward by its id (idempotent; never below zero)",
+)
+def wallet_reward_reverse(body: models.WalletReverseIn, caller: CurrentPrincipal) -> models.ReversalOk:
+    reversal = claimr.wallet_reverse_reward(
+        str(caller.entity_id), body.pid, body.address, body.id, body.reason, body.env
+    )
+    return models.ReversalOk(data=models.Reversal.model_validate(reversal))

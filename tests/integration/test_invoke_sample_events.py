@@ -58,6 +58,7 @@ STORY = [
     "claimr_users_token",
     "claimr_users_reward",
     "claimr_users_withdraw",
+    "claimr_users_reward_reverse",  # reward-0001 after the withdrawal: what is left of it
     "claimr_users_balance",
     "claimr_users_activity",
     "claimr_users_progress",
@@ -81,6 +82,7 @@ STORY = [
     "claimr_campaigns_release_code",
     "claimr_wallets_reward",
     "claimr_wallets_withdraw",
+    "claimr_wallets_reward_reverse",
     "claimr_wallets_code",
     "claimr_wallets_ref_id",
     "claimr_wallets_referrals",

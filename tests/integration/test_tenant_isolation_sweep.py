@@ -35,6 +35,8 @@ from tests.integration.isolation import entity_route_requests, shown_secrets, te
 from tests.support import Receiver, eventually
 
 PID = DEMO_CAMPAIGN_ID
+REVERSIBLE = "isolation-reversible"  # a 1-XP reward of alice's, for the reversal route
+WALLET_REVERSIBLE = "isolation-reversible-wallet"  # and one of A's wallet (ids are one per campaign)
 
 OPERATOR, SECRET_KEY, PUBLISHABLE_KEY = "operator", "secret_key", "publishable_key"
 WIDGET_TOKEN, PLATFORM_USER = "widget_token", "platform_user"
@@ -479,6 +481,14 @@ def _canonical_probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
         _SK,
         False,
     )
+    probe(
+        "POST /user/reward/reverse",
+        "/user/reward/reverse",
+        None,
+        {**alice, "id": REVERSIBLE, "reason": "refund"},
+        _SK,
+        True,
+    )
     # claimr tasks
     probe(
         "POST /action/value",
@@ -549,6 +559,14 @@ def _canonical_probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
         {**wallet, "id": _fresh("withdraw"), "xp": 1, "strict": False},
         _SK,
         False,
+    )
+    probe(
+        "POST /wallet/reward/reverse",
+        "/wallet/reward/reverse",
+        None,
+        {**wallet, "id": WALLET_REVERSIBLE, "reason": "refund"},
+        _SK,
+        True,
     )
     # webhooks: A's hook id, another receiver (B's own hook, if B registers one, must never reach A's)
     hook = {"scope": "user_reward", "hook_id": a.hook_id}
@@ -663,6 +681,7 @@ def tenant_a(api: Api, receivers: tuple[Receiver, Receiver]) -> Iterator[TenantA
     ]
     who = {"platform": "discord", "pid": PID}
     _ok(api.post("/user/reward", headers=sk, json={**who, "account": alice, "id": _fresh("r"), "xp": 120}))
+    _ok(api.post("/user/reward", headers=sk, json={**who, "account": alice, "id": REVERSIBLE, "xp": 1}))
     ref_id = _ok(api.get("/user/ref_id", headers=sk, params={**who, "account": alice}))["data"]["ref_id"]
     _ok(api.post("/user/ref_id", headers=sk, json={**who, "account": bob, "ref_id": ref_id}))
     _ok(api.post("/user/reward", headers=sk, json={**who, "account": bob, "id": _fresh("r"), "xp": 10}))
@@ -688,6 +707,13 @@ def tenant_a(api: Api, receivers: tuple[Receiver, Receiver]) -> Iterator[TenantA
     _ok(
         api.post(
             "/wallet/reward", headers=sk, json={"address": wallet, "pid": PID, "id": _fresh("r"), "xp": 7}
+        )
+    )
+    _ok(
+        api.post(
+            "/wallet/reward",
+            headers=sk,
+            json={"address": wallet, "pid": PID, "id": WALLET_REVERSIBLE, "xp": 1},
         )
     )
     wallet_ref = {**who, "account": wallet, "platform": "web3"}

@@ -187,3 +187,23 @@ def test_a_request_names_the_person_by_the_identifier_it_came_with_first() -> No
     assert names_of(person, ids.wallet("0xcd")) == {"account": "0xcd", "platform": "web3", "address": "0xcd"}
     assert names_of({"known_user_id": "E"}) == {"user_id": "E", "account": "E", "platform": "internal"}
     assert names_of(None) == {} == names_of({"known_account": None})
+
+
+def test_a_reversal_is_a_user_reward_webhook_naming_what_it_reversed(aws: Aws, hooks: Receiver) -> None:
+    body = {"account": "buyer", "platform": "discord", "pid": P, "id": "order-9", "xp": 100}
+    assert call(aws, "POST", "/user/reward", body=body)[0] == 200
+    reverse = {"account": "buyer", "platform": "discord", "pid": P, "id": "order-9", "reason": "refund"}
+    assert call(aws, "POST", "/user/reward/reverse", body=reverse)[0] == 200
+
+    reversal = one(delivered(aws, hooks), "user_reward", kind="reversal")
+
+    assert {
+        k: reversal["data"][k] for k in ("reverses", "reason", "xp", "reversed_xp", "unrecovered_xp")
+    } == {
+        "reverses": "order-9",
+        "reason": "refund",
+        "xp": -100,
+        "reversed_xp": 100,
+        "unrecovered_xp": 0,
+    }
+    assert names(reversal) == {"account": "buyer", "platform": "discord"}

@@ -74,6 +74,30 @@ class WithdrawIn(RewardIn):
     strict: StrictBool = False
 
 
+Reason = Annotated[str, Field(min_length=1, max_length=500, description="why (kept on the reversal entry)")]
+
+
+class ReverseIn(UserIn):
+    id: EntryId = Field(description="the id of the reward (or completion entry) to reverse")
+    reason: Reason
+    env: Env | None = None
+
+
+class Reversal(ClaimrModel):
+    """What a reversal did (ours): the points may have been spent, so it takes the balance to zero at most."""
+
+    id: str = Field(description="the reversed entry's id")
+    reversed_xp: int = Field(description="XP taken back")
+    unrecovered_xp: int = Field(description="XP that could not be taken back (already spent)")
+    referrer_reversed_xp: int = Field(description="the referrer's ref_xp taken back (completions only)")
+    already_reversed: bool = Field(description="true when this id was reversed before (nothing more done)")
+
+
+class ReversalOk(ClaimrModel):
+    success: Literal[True] = True
+    data: Reversal
+
+
 class RefIdIn(UserIn):
     ref_id: str = Field(min_length=1, max_length=64)
     env: Env | None = None
@@ -118,6 +142,14 @@ class WalletRewardIn(ClaimrModel):
     pid: Pid
     id: EntryId
     xp: Xp
+    env: Env | None = None
+
+
+class WalletReverseIn(ClaimrModel):
+    address: str = Field(min_length=1, max_length=256)
+    pid: Pid
+    id: EntryId = Field(description="the id of the reward to reverse")
+    reason: Reason
     env: Env | None = None
 
 

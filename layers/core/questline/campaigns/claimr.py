@@ -14,7 +14,17 @@ from typing import Any, NamedTuple
 
 from questline import clock
 from questline.auth import CredentialKind, Principal
-from questline.campaigns import codes, engine, leaderboard, ledger, participants, referrals, store, widgets
+from questline.campaigns import (
+    codes,
+    engine,
+    leaderboard,
+    ledger,
+    participants,
+    referrals,
+    reversals,
+    store,
+    widgets,
+)
 from questline.campaigns.definition import RECURRENCE_SECONDS, Campaign
 from questline.campaigns.ledger import Entry
 from questline.campaigns.preview import expiry
@@ -209,6 +219,19 @@ def withdraw(
 ) -> bool:
     scope = _scope(entity_id, pid, env)
     return _withdraw(scope, find_user(entity_id, account, platform, create=True), entry_id, xp, strict)
+
+
+def _reverse(scope: Scope, user: User, entry_id: str, reason: str) -> dict[str, Any]:
+    """`questline.campaigns.reversals`: once, down to zero at most, the referrer's share with it."""
+    names = names_of_user(scope.entity_id, user)
+    return reversals.reverse(scope.entity_id, scope.storage_pid, user.identity_id, entry_id, reason, names)
+
+
+def reverse_reward(
+    entity_id: str, pid: str, account: str, platform: str, entry_id: str, reason: str, env: str | None
+) -> dict[str, Any]:
+    scope = _scope(entity_id, pid, env)
+    return _reverse(scope, find_user(entity_id, account, platform, create=False), entry_id, reason)
 
 
 def ref_id(caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None) -> str:
@@ -493,6 +516,13 @@ def wallet_referrals(entity_id: str, pid: str, address: str, env: str | None) ->
 def wallet_reward(entity_id: str, pid: str, address: str, entry_id: str, xp: int, env: str | None) -> bool:
     scope = _scope(entity_id, pid, env)
     return _reward(scope, wallet_user(entity_id, address, create=True), entry_id, xp)
+
+
+def wallet_reverse_reward(
+    entity_id: str, pid: str, address: str, entry_id: str, reason: str, env: str | None
+) -> dict[str, Any]:
+    scope = _scope(entity_id, pid, env)
+    return _reverse(scope, wallet_user(entity_id, address, create=False), entry_id, reason)
 
 
 def wallet_withdraw(

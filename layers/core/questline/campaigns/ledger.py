@@ -31,7 +31,7 @@ class Entry(NamedTuple):
     identity_id: str
     bucket: str  # xp, ref_xp or ugc_xp
     delta: int
-    kind: str  # reward, withdraw, completion, quest, referral, merge
+    kind: str  # reward, withdraw, completion, quest, referral, merge, reversal
     details: Mapping[str, Any] = {}
 
 
@@ -137,6 +137,12 @@ def change(entity_id: str, pid: str, entry: Entry, *, strict: bool = False) -> b
             field="xp",
         ) from None
     return True
+
+
+def balance_item(entity_id: str, pid: str, identity_id: str) -> dict[str, Any]:
+    """The balance item as stored now (consistent; empty when there is none): what a conditional change
+    computed from it checks is unchanged (`rev`)."""
+    return get_table().get(keys.balance(entity_id, pid, identity_id), consistent=True) or {}
 
 
 def balance_of(entity_id: str, pid: str, identity_id: str, *, consistent: bool = False) -> dict[str, int]:

@@ -119,6 +119,8 @@ tenant can address another's items. The docs' access-pattern page is generated f
                    GSI1 ENT#{e}#PRT#{pid}#{identity_id}#LEDGER / {at}#{entry_id}
                    : an entry id is used once (conditional put; the stored fingerprint tells a repeat from
                    : a conflict); a user's ledger in time order (GSI1)
+    ledger_reversal ENT#{e}#CMP#{pid}#TXN#{entry_id} / #REV
+                   : the one reversal of that entry (conditional put: reversed at most once)
     event_log      ENT#{e}#PRT#{pid}#{identity_id} / LOG#{log_id}
                    : an event sent with `env=dev`, kept in the preview's participant partition (`{pid}` is
                    : the preview's storage id): the preview's `GET /events`
@@ -482,6 +484,12 @@ def referee(entity_id: str, pid: str, referrer_id: str, referee_id: str) -> Key:
 
 def ledger_entry(entity_id: str, pid: str, entry_id: str) -> Key:
     return _key(f"ENT#{entity_id}#CMP#{pid}#TXN#{entry_id}", "#TXN")
+
+
+def ledger_reversal(entity_id: str, pid: str, entry_id: str) -> Key:
+    """The reversal of ledger entry `entry_id`: beside the entry, so an entry is reversed at most once and
+    no id a client picks can collide with it."""
+    return _key(f"ENT#{entity_id}#CMP#{pid}#TXN#{entry_id}", "#REV")
 
 
 def ledger_of(entity_id: str, pid: str, identity_id: str) -> str:
