@@ -44,7 +44,7 @@ from questline import clock
 from questline.auth.principal import CredentialKind, Principal
 from questline.errors import TooManyRequests
 from questline.storage import get_table, keys
-from questline.storage.table import ConditionFailed, Update, below, not_exists
+from questline.storage.table import Condition, ConditionFailed, Update, below, not_exists
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _LIMITED = frozenset({CredentialKind.SECRET_KEY, CredentialKind.PUBLISHABLE_KEY, CredentialKind.WIDGET_TOKEN})
@@ -105,6 +105,17 @@ def serving(principal: Principal | None) -> Iterator[None]:
 
 def _key_attribute(principal: Principal) -> str:
     return f"k#{principal.key_id or principal.kind.value}"
+
+
+def _under_limits(tenant_limit: int, attribute: str, key_limit: int) -> Condition | None:
+    """A counter item's tenant count (`n`) and key count (`attribute`) both under their limits (0: none)."""
+    condition = None
+    if tenant_limit:
+        condition = not_exists("n") | below("n", tenant_limit)
+    if key_limit:
+        per_key = not_exists(attribute) | below(attribute, key_limit)
+        condition = per_key if condition is None else condition & per_key
+    return condition
 
 
 # --- writes per second ----------------------------------------------------------------------------------
@@ -187,12 +198,7 @@ def _take(
     within both limits, and whether the tenant's limit is reached."""
     assert principal.entity_id is not None
     attribute = _key_attribute(principal)
-    condition = None
-    if tenant_limit:
-        condition = not_exists("n") | below("n", tenant_limit)
-    if key_limit:
-        per_key = not_exists(attribute) | below(attribute, key_limit)
-        condition = per_key if condition is None else condition & per_key
+    condition = _under_limits(tenant_limit, attribute, key_limit)
     try:
         counted = get_table().update(
             keys.write_window(principal.entity_id, second),
@@ -239,12 +245,7 @@ def charge_identity(entity_id: str) -> IdentityCharge | None:
     now = datetime.fromtimestamp(clock.now(), tz=UTC)
     day = now.strftime("%Y-%m-%d")
     attribute = _key_attribute(principal)
-    condition = None
-    if tenant_limit:
-        condition = not_exists("n") | below("n", tenant_limit)
-    if key_limit:
-        per_key = not_exists(attribute) | below(attribute, key_limit)
-        condition = per_key if condition is None else condition & per_key
+    condition = _under_limits(tenant_limit, attribute, key_limit)
     try:
         get_table().update(
             keys.identity_quota(entity_id, day),
