@@ -29,6 +29,7 @@ sys.path[:0] = [
 
 import requests  # noqa: E402
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -74,6 +75,11 @@ def _driver(profile: str) -> webdriver.Chrome:
     return webdriver.Chrome(options=options, service=Service(executable_path=shutil.which("chromedriver")))
 
 
+# A poll that brings news re-renders the widget: an element read a moment ago may be gone (stale). Waits
+# look again; reads retry on a fresh element.
+RE_RENDERED = (StaleElementReferenceException,)
+
+
 class Widget:
     def __init__(self, driver: webdriver.Chrome) -> None:
         self.driver = driver
@@ -85,7 +91,18 @@ class Widget:
         return self.root().find_element(By.CSS_SELECTOR, selector)  # type: ignore[no-any-return]
 
     def text(self, selector: str) -> str:
-        return str(self.find(selector).text)
+        return str(self.read(selector, lambda element: element.text))
+
+    def attribute(self, selector: str, name: str) -> str | None:
+        return self.read(selector, lambda element: element.get_attribute(name))
+
+    def read(self, selector: str, what: Any) -> Any:
+        for _ in range(20):
+            try:
+                return what(self.find(selector))
+            except StaleElementReferenceException:
+                time.sleep(0.05)
+        return what(self.find(selector))
 
     def wait(self, selector: str, timeout: float = 30) -> WebElement:
         def found(_: Any) -> Any:
@@ -94,7 +111,9 @@ class Widget:
             except Exception:  # noqa: BLE001 - not mounted yet
                 return False
 
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.2).until(found)  # type: ignore[no-any-return]
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.2, ignored_exceptions=RE_RENDERED).until(
+            found
+        )  # type: ignore[no-any-return]
 
     def active_id(self) -> str:
         return str(
@@ -221,7 +240,7 @@ def _drive(
     driver.execute_script("window.__notReloaded = true;")
     widget.wait(".ql-total")
     seen["title"] = widget.text("#ql-title")
-    seen["total_before"] = widget.find(".ql-total").get_attribute("data-total")
+    seen["total_before"] = widget.attribute(".ql-total", "data-total")
     seen["actions"] = [
         e.get_attribute("data-action") for e in widget.root().find_elements(By.CSS_SELECTOR, "[data-action]")
     ]
@@ -232,14 +251,14 @@ def _drive(
     # a reward through the API appears without a reload (the poll sees a new ETag)
     _reward(state, "widget_person", "live-1", 40)
     started = time.monotonic()
-    WebDriverWait(driver, 30, poll_frequency=0.2).until(
-        lambda _: widget.find(".ql-total").get_attribute("data-total") != seen["total_before"]
+    WebDriverWait(driver, 30, poll_frequency=0.2, ignored_exceptions=RE_RENDERED).until(
+        lambda _: widget.attribute(".ql-total", "data-total") != seen["total_before"]
     )
     seen["console"] += _severe(driver)
     seen["reward_seen_after_s"] = round(time.monotonic() - started, 2)
-    seen["total_after"] = widget.find(".ql-total").get_attribute("data-total")
+    seen["total_after"] = widget.attribute(".ql-total", "data-total")
     seen["not_reloaded"] = driver.execute_script("return window.__notReloaded === true")
-    WebDriverWait(driver, 30, poll_frequency=0.5).until(
+    WebDriverWait(driver, 30, poll_frequency=0.5, ignored_exceptions=RE_RENDERED).until(
         lambda _: widget.root().find_elements(By.CSS_SELECTOR, ".ql-rank")
     )
     seen["rank"] = widget.text(".ql-rank")
@@ -259,9 +278,9 @@ def _drive(
             break
     seen["tab_order"] = tabs
     ActionChains(driver).send_keys(Keys.ENTER).perform()
-    WebDriverWait(driver, 10).until(lambda _: widget.text("#ql-copied") != "")
+    WebDriverWait(driver, 10, ignored_exceptions=RE_RENDERED).until(lambda _: widget.text("#ql-copied") != "")
     seen["copy_status"] = widget.text("#ql-copied")
-    seen["link"] = widget.find("#ql-link").get_attribute("value")
+    seen["link"] = widget.attribute("#ql-link", "value")
     seen["clipboard"] = driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "navigator.clipboard.readText().then(done, e => done('error: ' + e));"
@@ -270,7 +289,9 @@ def _drive(
     # an invite code goes to the embedding page; the preview page takes none, and says so
     code = widget.find("#ql-code")
     code.send_keys("FRIEND-42", Keys.ENTER)
-    WebDriverWait(driver, 10).until(lambda _: widget.text("#ql-invited") != "")
+    WebDriverWait(driver, 10, ignored_exceptions=RE_RENDERED).until(
+        lambda _: widget.text("#ql-invited") != ""
+    )
     seen["invite_status"] = widget.text("#ql-invited")
     seen["console"] += _severe(driver)
     seen["axe"] = _axe(driver, axe)
@@ -294,7 +315,7 @@ def _drive(
         "balance": widget.text("#ql-balance"),
         "quests": widget.text("#ql-quests"),
         "locked_reason": widget.text('[data-action="score_update"] .ql-reason'),
-        "lang": widget.find(".ql").get_attribute("lang"),
+        "lang": widget.attribute(".ql", "lang"),
     }
     _shot(driver, artifacts, "widget-es", seen)
 
@@ -303,7 +324,7 @@ def _drive(
     widget.wait(".ql-total")
     seen["dev"] = {
         "preview": widget.text(".ql-preview"),
-        "total": widget.find(".ql-total").get_attribute("data-total"),
+        "total": widget.attribute(".ql-total", "data-total"),
     }
     _shot(driver, artifacts, "widget-preview-dev", seen)
     seen["console_with_axe"] = _severe(driver)  # axe-core, injected by the test, trips the CSP
@@ -321,7 +342,7 @@ def _embedded(
     seen: dict[str, Any] = {}
     driver.get(url)
     widget.wait(".ql-total")
-    WebDriverWait(driver, 10).until(lambda _: widget.find(".ql-total").text != "")
+    WebDriverWait(driver, 10, ignored_exceptions=RE_RENDERED).until(lambda _: widget.text(".ql-total") != "")
     seen["mounted_before_script"] = driver.execute_script(
         "const s = document.querySelector('script[data-pid]');"
         "return s.previousElementSibling && s.previousElementSibling.className;"
@@ -332,15 +353,17 @@ def _embedded(
     outside = driver.find_element(By.ID, "outside")
     seen["outside_border"] = driver.execute_script(style, outside, "border-top-style")
     seen["outside_color"] = driver.execute_script(style, outside, "color")
-    seen["link"] = widget.find("#ql-link").get_attribute("value")
-    before = widget.find(".ql-total").get_attribute("data-total")
+    seen["link"] = widget.attribute("#ql-link", "value")
+    before = widget.attribute(".ql-total", "data-total")
     _reward(state, "widget_person", "live-2", 5)
-    WebDriverWait(driver, 30, poll_frequency=0.2).until(
-        lambda _: widget.find(".ql-total").get_attribute("data-total") != before
+    WebDriverWait(driver, 30, poll_frequency=0.2, ignored_exceptions=RE_RENDERED).until(
+        lambda _: widget.attribute(".ql-total", "data-total") != before
     )
-    seen["total_change"] = [before, widget.find(".ql-total").get_attribute("data-total")]
+    seen["total_change"] = [before, widget.attribute(".ql-total", "data-total")]
     widget.find("#ql-code").send_keys("FRIEND-42", Keys.ENTER)
-    WebDriverWait(driver, 10).until(lambda _: widget.text("#ql-invited") != "")
+    WebDriverWait(driver, 10, ignored_exceptions=RE_RENDERED).until(
+        lambda _: widget.text("#ql-invited") != ""
+    )
     seen["invite_status"] = widget.text("#ql-invited")
     seen["code_received"] = driver.execute_script("return window.__code")
     seen["console"] = _severe(driver)

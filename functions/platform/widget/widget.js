@@ -408,9 +408,11 @@
   /* The widget token only reads: an invite code goes to the page that embeds the widget, as a
      `questline:invite-code` event ({pid, code, respond}); the page's server applies it with its secret key
      (POST /code or POST /user/ref_id) and calls respond(true | false | "message"). */
+  var inviteSaid = ""; /* what the form last said: kept when a reload re-renders the widget */
   function inviteForm() {
     var input = el("input", { id: "ql-code", name: "code", type: "text", maxlength: 64, autocomplete: "off", class: "ql-input", required: "required" });
     var said = el("span", { id: "ql-invited", class: "ql-said", role: "status", "aria-live": "polite" });
+    said.textContent = inviteSaid;
     var form = el("form", { class: "ql-invite", novalidate: "novalidate" }, [
       el("label", { for: "ql-code", class: "ql-label", text: t.invite }),
       el("div", { class: "ql-inline" }, [input, el("button", { id: "ql-send", type: "submit", class: "ql-button", text: t.send })]),
@@ -428,13 +430,14 @@
           pid: config.pid, code: code,
           respond: function (result) {
             answered = true;
-            said.textContent = result === true ? t.sent : typeof result === "string" ? result : t.refused;
+            inviteSaid = result === true ? t.sent : typeof result === "string" ? result : t.refused;
+            said.textContent = inviteSaid;
             if (result === true) loadAll().catch(function () {});
           }
         }
       });
       var taken = !host.dispatchEvent(ask);
-      if (!taken && !answered) said.textContent = t.no_taker;
+      if (!taken && !answered) said.textContent = inviteSaid = t.no_taker;
     });
     return form;
   }
