@@ -325,6 +325,7 @@ def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
             raise BadRequest(f"quests.{index}.id: {quest.id!r} is already used", field=f"quests.{index}.id")
         _known(quest.actions, known, f"quests.{index}.actions")
     _known(campaign.referral.tasks, known, "referral.tasks")
+    _check_unique((boost.id for boost in campaign.boosts), "boosts")
     for index, boost in enumerate(campaign.boosts):
         if boost.ends_at <= boost.starts_at:
             raise BadRequest(
@@ -356,14 +357,22 @@ def _check_acyclic(campaign: Campaign) -> None:
         visit(action_id, [])
 
 
+def _check_unique(ids: Iterable[str], section: str) -> None:
+    """The ids of one section of the campaign (streaks, achievements, boosts) are each used once."""
+    seen: set[str] = set()
+    for index, item_id in enumerate(ids):
+        if item_id in seen:
+            where = f"{section}.{index}"
+            raise BadRequest(f"{where}.id: {item_id!r} is used twice", field=f"{where}.id")
+        seen.add(item_id)
+
+
 def _check_streaks(campaign: Campaign, known: set[str]) -> None:
     """Unique ids; known actions (no streak task) or events extend each; streak tasks name a streak."""
-    streak_ids: set[str] = set()
+    _check_unique((streak.id for streak in campaign.streaks), "streaks")
+    streak_ids = {streak.id for streak in campaign.streaks}
     for index, streak in enumerate(campaign.streaks):
         where = f"streaks.{index}"
-        if streak.id in streak_ids:
-            raise BadRequest(f"{where}.id: {streak.id!r} is used twice", field=f"{where}.id")
-        streak_ids.add(streak.id)
         _known(streak.actions, known, f"{where}.actions")
         if not streak.actions and not streak.events:
             raise BadRequest(f"{where}: a streak needs actions or events that extend it", field=where)
@@ -418,11 +427,8 @@ def _check_rule(campaign: Campaign, rule: Rule, known: set[str], where: str, dep
 
 
 def _check_achievements(campaign: Campaign, known: set[str]) -> None:
-    seen: set[str] = set()
+    _check_unique((achievement.id for achievement in campaign.achievements), "achievements")
     for index, achievement in enumerate(campaign.achievements):
         where = f"achievements.{index}"
-        if achievement.id in seen:
-            raise BadRequest(f"{where}.id: {achievement.id!r} is used twice", field=f"{where}.id")
-        seen.add(achievement.id)
         if _check_rule(campaign, achievement.rule, known, f"{where}.rule", 1) > MAX_CONDITIONS:
             raise BadRequest(f"{where}.rule: {MAX_CONDITIONS} conditions at most", field=f"{where}.rule")
