@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import faulthandler
 import json
 import os
 import signal
@@ -98,6 +99,7 @@ def _start(args: argparse.Namespace) -> int:
         stopping.set()
 
     signal.signal(signal.SIGINT, request_stop)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1` prints what every thread does
     signal.signal(signal.SIGTERM, request_stop)
     kept = (
         " (kept data)"

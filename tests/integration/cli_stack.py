@@ -73,7 +73,14 @@ class CliStack:
         os.killpg(self.process.pid, signal.SIGINT)
 
     def exit_code(self, timeout: float = 120) -> int:
-        return self.process.wait(timeout=timeout)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.kill(self.process.pid, signal.SIGUSR1)  # the stack prints every thread's stack
+            time.sleep(3)
+            raise AssertionError(
+                f"still running {timeout:.0f} s after it was told to stop:\n{self.output}"
+            ) from None
 
     def session(self) -> list[str]:
         """Every live process of its session but itself (a dead one not yet reaped does not count)."""
