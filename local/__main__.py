@@ -31,7 +31,7 @@ import os
 import signal
 import socket
 import sys
-import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -91,12 +91,14 @@ def _start(args: argparse.Namespace) -> int:
         fresh=args.fresh,
         **built,
     )
-    stopping = threading.Event()
+    # Set by the signal handler, which runs in the main thread between bytecodes: it takes no lock (the main
+    # thread may hold the lock an Event would take, and block on itself).
+    stopping: list[int] = []
 
     def request_stop(signum: int, frame: object) -> None:
-        if stopping.is_set():  # a second Ctrl-C: leave now (the lifeline ends every child)
+        if stopping:  # a second Ctrl-C: leave now (the lifeline ends every child)
             os._exit(130)
-        stopping.set()
+        stopping.append(signum)
 
     signal.signal(signal.SIGINT, request_stop)
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1` prints what every thread does
@@ -113,7 +115,10 @@ def _start(args: argparse.Namespace) -> int:
         print(f"questline: {error}", file=sys.stderr)
         return 1
     _print_summary(state, data_dir)
-    stopping.wait()
+    # Short sleeps, not an untimed wait: a signal the kernel hands to another thread reaches its handler only
+    # once the main thread runs bytecode again, which an untimed wait never does.
+    while not stopping:
+        time.sleep(0.2)
     print("\nStopping (requests in flight finish first; Ctrl-C again to quit at once)…", flush=True)
     stack.stop()
     print("Stopped.", flush=True)

@@ -20,12 +20,14 @@ import json
 import pickle
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from local.state import write_atomically
 
+_FINAL_SAVE_ATTEMPTS = 5  # a save that meets a changing queue this often in a row is a real fault
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 
 
@@ -186,4 +188,11 @@ class MotoSnapshots:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
-        self.save()
+        for attempt in range(_FINAL_SAVE_ATTEMPTS):
+            try:
+                self.save()
+                return
+            except RuntimeError:  # a queue changed while it was pickled (a late receive): pickle it again
+                if attempt == _FINAL_SAVE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.1)

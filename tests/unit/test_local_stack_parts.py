@@ -228,3 +228,22 @@ def test_invoke_without_a_function_runs_the_event_on_the_function_serving_its_ro
     event: str, function: str
 ) -> None:
     assert find_function(Template.load().functions(), None, event) == function
+
+
+def test_the_last_snapshot_at_stop_is_written_even_when_a_queue_changes_while_it_is_pickled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from local.persistence import MotoSnapshots
+
+    snapshots = MotoSnapshots(tmp_path / "moto.pickle", prefix="none-", tables=False, positions=dict)
+    real_save, calls = MotoSnapshots.save, []
+
+    def save_meeting_a_late_receive(self: MotoSnapshots) -> bool:
+        calls.append(1)
+        if len(calls) == 1:  # what pickling a dict that a moto thread changes at that moment raises
+            raise RuntimeError("dictionary changed size during iteration")
+        return real_save(self)
+
+    monkeypatch.setattr(MotoSnapshots, "save", save_meeting_a_late_receive)
+    snapshots.stop()  # never started: stop only saves
+    assert len(calls) == 2 and (tmp_path / "moto.pickle").exists()
