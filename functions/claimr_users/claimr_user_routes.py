@@ -194,3 +194,26 @@ def post_reward_reverse(body: models.ReverseIn, caller: CurrentPrincipal) -> mod
         str(caller.entity_id), body.pid, body.account, body.platform, body.id, body.reason, body.env
     )
     return models.ReversalOk(data=models.Reversal.model_validate(reversal))
+
+
+@routes.post(
+    "/user/boost",
+    errors=(RuleViolation,),
+    auth=SECRET_KEY,
+    summary="Grant, change or end one user's boost (ours; idempotent by its id)",
+)
+def post_boost(body: models.BoostIn, caller: CurrentPrincipal) -> models.PersonalBoostsOk:
+    boosts = claimr.grant_boost(
+        str(caller.entity_id),
+        body.pid,
+        body.account,
+        body.platform,
+        body.env,
+        boost_id=body.id,
+        multiplier=body.multiplier,
+        ends_at=body.ends_at,
+        starts_at=body.starts_at,
+        actions=body.actions,
+        name=body.name,
+    )
+    return models.PersonalBoostsOk(data=models.PersonalBoosts.model_validate({"boosts": boosts}))

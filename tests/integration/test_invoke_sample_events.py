@@ -59,6 +59,7 @@ STORY = [
     "claimr_users_reward",
     "claimr_users_withdraw",
     "claimr_users_reward_reverse",  # reward-0001 after the withdrawal: what is left of it
+    "claimr_users_boost",
     "claimr_users_balance",
     "claimr_users_activity",
     "claimr_users_progress",

@@ -489,6 +489,14 @@ def _canonical_probes(a: TenantA, receiver_uri: str) -> dict[str, Probe]:
         _SK,
         True,
     )
+    probe(
+        "POST /user/boost",
+        "/user/boost",
+        None,
+        {**alice, "id": "weekend", "multiplier": 2, "ends_at": 4102444800},
+        _SK,
+        False,  # B's key grants it to B's own user of that account, in B's own campaign
+    )
     # claimr tasks
     probe(
         "POST /action/value",

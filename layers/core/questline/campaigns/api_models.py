@@ -93,6 +93,41 @@ class Reversal(ClaimrModel):
     already_reversed: bool = Field(description="true when this id was reversed before (nothing more done)")
 
 
+class BoostIn(UserIn):
+    """`POST /user/boost` (ours): a time-boxed multiplier for this person (`personal_boosts`)."""
+
+    id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")] = Field(
+        description="the boost's id: granting it again changes its terms"
+    )
+    multiplier: Annotated[StrictInt | StrictFloat, Field(gt=0, le=10, allow_inf_nan=False)]
+    ends_at: Annotated[StrictInt, Field(gt=0, description="epoch seconds (excluded); not after now ends it")]
+    starts_at: Annotated[StrictInt, Field(ge=0, description="epoch seconds; now by default")] | None = None
+    actions: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=200, description="empty: every action"
+    )
+    name: Annotated[str, Field(max_length=256)] | None = None
+    env: Env | None = None
+
+
+class PersonalBoost(ClaimrModel):
+    id: str
+    name: str | None = None
+    multiplier: float
+    starts_at: int
+    ends_at: int
+    actions: list[str]
+    active: bool = Field(description="false while it has not started yet")
+
+
+class PersonalBoosts(ClaimrModel):
+    boosts: list[PersonalBoost] = Field(description="the user's boosts that have not ended")
+
+
+class PersonalBoostsOk(ClaimrModel):
+    success: Literal[True] = True
+    data: PersonalBoosts
+
+
 class ReversalOk(ClaimrModel):
     success: Literal[True] = True
     data: Reversal

@@ -20,12 +20,13 @@ from questline.campaigns import (
     leaderboard,
     ledger,
     participants,
+    personal_boosts,
     referrals,
     reversals,
     store,
     widgets,
 )
-from questline.campaigns.definition import RECURRENCE_SECONDS, Campaign
+from questline.campaigns.definition import RECURRENCE_SECONDS, Boost, Campaign
 from questline.campaigns.ledger import Entry
 from questline.campaigns.preview import expiry
 from questline.campaigns.store import Scope
@@ -234,6 +235,37 @@ def reverse_reward(
     return _reverse(scope, find_user(entity_id, account, platform, create=False), entry_id, reason)
 
 
+def grant_boost(
+    entity_id: str,
+    pid: str,
+    account: str,
+    platform: str,
+    env: str | None,
+    *,
+    boost_id: str,
+    multiplier: float,
+    ends_at: int,
+    starts_at: int | None,
+    actions: list[str],
+    name: str | None,
+) -> list[dict[str, Any]]:
+    """`POST /user/boost` (ours): `questline.campaigns.personal_boosts`; a boost for a person new to the
+    campaign registers them, as a reward does. It starts now unless `starts_at` says otherwise."""
+    scope = _scope(entity_id, pid, env)
+    starts = starts_at if starts_at is not None else min(int(clock.now()), ends_at - 1)
+    boost = Boost(
+        id=boost_id,
+        name=name,
+        multiplier=float(multiplier),
+        starts_at=starts,
+        ends_at=ends_at,
+        actions=actions,
+    )
+    personal_boosts.check(scope.campaign, boost)
+    user = find_user(entity_id, account, platform, create=True)
+    return personal_boosts.grant(scope.entity_id, scope.storage_pid, user.identity_id, scope.campaign, boost)
+
+
 def ref_id(caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None) -> str:
     scope, user = _named_user(caller, pid, account, platform, env, create=True)
     return referrals.ref_id_of(scope.entity_id, scope.storage_pid, user.identity_id)
@@ -382,7 +414,7 @@ def progress(
                 "recurrence": action.recurrence,
                 "window": action.window,
                 "xp": action.award(),
-                "boost": campaign.boost_of(action.id, now),  # on what a completion earns now
+                "boost": engine.boost_for(campaign, state, action.id, now),  # on a completion now: theirs too
                 "ref_xp": action.ref_xp,
                 "is_optional": action.is_optional,
                 "completions": int(current.get("n", 0)),
@@ -408,6 +440,7 @@ def progress(
         "quests": quests,
         "level": engine.level_of(campaign, engine.xp_of(state)),
         "streaks": engine.streaks_of(campaign, state, now),
+        "boosts": personal_boosts.listed(state, now),  # the person's own (the campaign's: /campaign/info)
         "timezone": tz.key,
     }
 

@@ -28,13 +28,22 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from questline.campaigns import localtime
-from questline.campaigns.definition import RECURRENCE_SECONDS, Action, Campaign, Condition, Rule, Streak
+from questline.campaigns.definition import (
+    MAX_BOOST,
+    RECURRENCE_SECONDS,
+    Action,
+    Campaign,
+    Condition,
+    Rule,
+    Streak,
+)
 from questline.errors import BadRequest, NotFound, RuleViolation
 
 # Read with the state but never stored with it (participants.read puts them there): the person's XP total
 # (levels) and their profile's timezone (local windows).
 XP_KEY = "_xp"
 TZ_KEY = "_tz"
+BOOSTS_KEY = "boosts"  # stored with the state: the boosts granted to this person (`personal_boosts`)
 
 MAX_APPLIED = 500  # log ids remembered per participant: a replay inside this many events changes nothing
 MAX_WINDOW_LOGS = 2000  # log ids remembered per action window
@@ -98,6 +107,18 @@ def completions_of(state: Mapping[str, Any], action_id: str) -> int:
 def zone_of(campaign: Campaign, state: Mapping[str, Any]) -> ZoneInfo:
     """The person's timezone (their profile's), the campaign's by default."""
     return localtime.zone(state.get(TZ_KEY), campaign.timezone)
+
+
+def boost_for(campaign: Campaign, state: Mapping[str, Any], action_id: str, at: float) -> float:
+    """The multiplier on what this person's completion of the action earns at `at`: the campaign's boosts
+    active then times the person's own (`personal_boosts`), together up to `MAX_BOOST`."""
+    product = campaign.boost_of(action_id, at)
+    for boost in (state.get(BOOSTS_KEY) or {}).values():
+        actions = boost.get("actions") or ()
+        started, ended = float(boost["starts_at"]) <= at, at >= float(boost["ends_at"])
+        if started and not ended and (not actions or action_id in actions):
+            product *= float(boost["multiplier"])
+    return min(product, MAX_BOOST)
 
 
 def xp_of(state: Mapping[str, Any]) -> int:
@@ -201,7 +222,7 @@ def _complete(
     campaign: Campaign, state: dict[str, Any], action: Action, now: float, outcome: list[Completion]
 ) -> None:
     current = _action_state(state, action.id)
-    boost = campaign.boost_of(action.id, now)
+    boost = boost_for(campaign, state, action.id, now)
     award = action.award(boost)
     outcome.append(Completion(action.id, int(current["n"]), award, action.ref_xp, boost))
     # The window just completed keeps what completed it, so progress can show it beside `done`.

@@ -9,7 +9,7 @@ import contextlib
 from typing import Any
 
 from questline import clock
-from questline.campaigns import participants
+from questline.campaigns import participants, personal_boosts
 from questline.campaigns.engine import MAX_APPLIED, MAX_WINDOW_LOGS
 from questline.campaigns.ledger import Entry, balance_update, entry_item, task_xp_of
 from questline.campaigns.participants import Participant
@@ -133,6 +133,7 @@ def _joined_state(survivor: Participant, loser: Participant) -> dict[str, Any]:
         "achievements": _joined_achievements(
             dict(ours.get("achievements") or {}), dict(theirs.get("achievements") or {})
         ),
+        "boosts": personal_boosts.joined(dict(ours.get("boosts") or {}), dict(theirs.get("boosts") or {})),
     }
 
 

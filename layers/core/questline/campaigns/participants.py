@@ -32,7 +32,7 @@ from questline.storage import get_table, keys
 from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, equals, not_exists
 
 ATTEMPTS = 25  # optimistic retries; contention on one participant is rare (the stream serialises a shard)
-STATE_FIELDS = ("actions", "quests", "applied", "referral_valid", "streaks", "achievements")
+STATE_FIELDS = ("actions", "quests", "applied", "referral_valid", "streaks", "achievements", "boosts")
 
 
 class Participant(NamedTuple):
