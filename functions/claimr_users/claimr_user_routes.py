@@ -26,6 +26,8 @@ AccountQ = Annotated[str | None, Query(min_length=1, max_length=256)]
 PlatformQ = Annotated[str | None, Query(min_length=1, max_length=64)]
 PidQ = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 EnvQ = Annotated[str | None, Query(max_length=16, description="dev: a preview of the draft campaign")]
+LimitQ = Annotated[int, Query(ge=1, le=100, description="referrals per page")]
+AfterQ = Annotated[str | None, Query(max_length=2048, description="the previous page's `next`")]
 OWN_READ = SECRET_KEY | WIDGET_TOKEN
 
 
@@ -144,8 +146,10 @@ def get_referrals(
     account: AccountQ = None,
     platform: PlatformQ = None,
     env: EnvQ = None,
-) -> QuestOk[dict[str, list[dict[str, Any]]]]:
-    return QuestOk(data={"referrals": claimr.referrals_of(caller, pid, account, platform, env)})
+    limit: LimitQ = 100,
+    after: AfterQ = None,
+) -> QuestOk[dict[str, Any]]:
+    return QuestOk(data=claimr.referrals_of(caller, pid, account, platform, env, limit=limit, after=after))
 
 
 @routes.get("/user/balance", auth=OWN_READ, etag=True, summary="A user's XP balance (tasks, referrals, UGC)")

@@ -41,9 +41,16 @@ def wallet_ref_id(
     "/wallet/referrals", auth=SECRET_KEY, summary="Wallets this wallet referred, and the points each earned"
 )
 def wallet_referrals(
-    caller: CurrentPrincipal, address: AddressQ, pid: PidQ, env: EnvQ = None
+    caller: CurrentPrincipal,
+    address: AddressQ,
+    pid: PidQ,
+    env: EnvQ = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="wallets per page")] = 100,
+    after: Annotated[str | None, Query(max_length=2048, description="the previous page's `next`")] = None,
 ) -> QuestOk[dict[str, Any]]:
-    return QuestOk(data=claimr.wallet_referrals(str(caller.entity_id), pid, address, env))
+    return QuestOk(
+        data=claimr.wallet_referrals(str(caller.entity_id), pid, address, env, limit=limit, after=after)
+    )
 
 
 @routes.post(

@@ -135,3 +135,45 @@ def test_the_daily_limit_is_validated(aws: Aws, entity: dict[str, str]) -> None:
     event["body"] = json.dumps(campaign)
     status, body = aws.call(ADMIN, event)
     assert status == 400 and "max_per_referrer_per_day" in json.dumps(body)
+
+
+def test_referrals_are_answered_a_page_at_a_time_with_a_cursor(
+    aws: Aws, entity: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert aws.call(ADMIN, "campaign_admin_put")[0] == 200
+    assert aws.call(ADMIN, "campaign_admin_publish")[0] == 200
+    login(aws, "user123")
+    for n in range(5):
+        assert refer(aws, f"friend{n}")[0] == 200
+    queries: list[int | None] = []
+    real_query = type(get_table()).query
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        queries.append(kwargs.get("limit"))
+        return real_query(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(get_table()), "query", counted)
+    seen, after, pages = [], None, 0
+    while True:
+        extra = f"&after={after}" if after else ""
+        status, answer = call(
+            aws, "GET", "/user/referrals", query=f"account=user123&platform=discord&pid={P}&limit=2{extra}"
+        )
+        assert status == 200, answer
+        assert len(answer["data"]["referrals"]) <= 2
+        seen += [r["account"] for r in answer["data"]["referrals"]]
+        pages += 1
+        after = answer["data"]["next"]
+        if after is None:
+            break
+    assert sorted(seen) == [f"friend{n}" for n in range(5)] and pages == 3
+    assert queries and all(limit == 2 for limit in queries)  # one bounded Query per page, whatever the count
+
+    forged = call(
+        aws, "GET", "/user/referrals", query=f"account=user123&platform=discord&pid={P}&after=abc.def"
+    )
+    assert forged[0] == 400 and "after" in json.dumps(forged[1])
+    assert (
+        call(aws, "GET", "/user/referrals", query=f"account=user123&platform=discord&pid={P}&limit=101")[0]
+        == 400
+    )

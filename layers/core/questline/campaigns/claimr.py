@@ -321,9 +321,15 @@ def set_referrer(
     )
 
 
-def _referrals(scope: Scope, user: User) -> list[dict[str, Any]]:
+def _referrals(
+    scope: Scope, user: User, limit: int, after: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the people this user referred (at most `limit`: one Query and two BatchGetItems of that
+    many keys) and the next page's cursor."""
     entity_id = scope.entity_id
-    links = referrals.referees_of(entity_id, scope.storage_pid, user.identity_id)
+    links, following = referrals.referee_page(
+        entity_id, scope.storage_pid, user.identity_id, limit=limit, after=after
+    )
     table = get_table()
     balances = {
         str(i["identity_id"]): i
@@ -352,14 +358,23 @@ def _referrals(scope: Scope, user: User) -> list[dict[str, Any]]:
                 "reason": link.get("reason"),
             }
         )
-    return answer
+    return answer, following
 
 
 def referrals_of(
-    caller: Principal, pid: str, account: str | None, platform: str | None, env: str | None
-) -> list[dict[str, Any]]:
+    caller: Principal,
+    pid: str,
+    account: str | None,
+    platform: str | None,
+    env: str | None,
+    *,
+    limit: int,
+    after: str | None,
+) -> dict[str, Any]:
+    """`GET /user/referrals`: a page of `referrals` and `next` (the next page's cursor, null at the last)."""
     scope, user = _named_user(caller, pid, account, platform, env, create=False)
-    return _referrals(scope, user)
+    found, following = _referrals(scope, user, limit, after)
+    return {"referrals": found, "next": following}
 
 
 def _json_number(value: Any) -> int | float:
@@ -536,13 +551,16 @@ def wallet_ref_id(entity_id: str, pid: str, address: str, env: str | None) -> st
     return referrals.ref_id_of(entity_id, scope.storage_pid, user.identity_id, create=False)
 
 
-def wallet_referrals(entity_id: str, pid: str, address: str, env: str | None) -> dict[str, Any]:
+def wallet_referrals(
+    entity_id: str, pid: str, address: str, env: str | None, *, limit: int, after: str | None
+) -> dict[str, Any]:
     scope = _scope(entity_id, pid, env)
     user = wallet_user(entity_id, address, create=True)
-    referred = _referrals(scope, user)
+    referred, following = _referrals(scope, user, limit, after)
     return {
         "address": user.label,
         "points": [{"address": r["account"] or r["id"], "total_points": r["ref_xp"]} for r in referred],
+        "next": following,
     }
 
 

@@ -37,6 +37,7 @@ from questline.campaigns.preview import expiry
 from questline.errors import NotFound, Retryable, RuleViolation
 from questline.identity.names import names_of
 from questline.storage import get_table, keys
+from questline.storage.cursor import decode_cursor, encode_cursor
 from questline.storage.table import (
     Condition,
     ConditionFailed,
@@ -341,6 +342,24 @@ def _write_link(
         raise RuleViolation(
             "this user already has a referrer", code="referrer_already_set", field="account"
         ) from None
+
+
+MAX_REFEREES_PAGE = 100
+
+
+def referee_page(
+    entity_id: str, pid: str, referrer_id: str, *, limit: int, after: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a referrer's referral links (one Query of at most `limit` items) and the cursor of the
+    next page (None at the last): what `/user/referrals` reads, whatever the number of referees."""
+    partition = keys.participant_partition(entity_id, pid, referrer_id)
+    page = get_table().query(
+        partition,
+        begins_with=keys.REFEREE_PREFIX,
+        limit=min(limit, MAX_REFEREES_PAGE),
+        start_key=decode_cursor(after, partition_attr=keys.PK, partition=partition, field="after"),
+    )
+    return page.items, encode_cursor(page.last_key)
 
 
 def referees_of(entity_id: str, pid: str, referrer_id: str) -> list[dict[str, Any]]:
