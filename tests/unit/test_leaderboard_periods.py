@@ -128,7 +128,8 @@ def test_week_month_and_season_boards(aws: Aws) -> None:
 
 
 def _records(pid: str, count: int, seed: int) -> list[dict[str, Any]]:
-    """Balance images over five days (one step every 50 minutes): totals that rise, fall, tie, leave the board, and merges."""
+    """Balance images over five days (one step every 50 minutes): totals that rise, fall, tie, leave the
+    board, and merges."""
     rng = random.Random(seed)
     people = [f"u{n}" for n in range(25)]
     revs = dict.fromkeys(people, 0)
@@ -276,3 +277,56 @@ def test_season_boards_need_seasons() -> None:
     twice = Campaign.model_validate({"name": "Twice", "leaderboard": {"periods": ["daily", "daily"]}})
     with pytest.raises(BadRequest):
         check_campaign(twice, "c")
+
+
+def test_an_erased_participant_leaves_every_recurring_board(aws: Aws, monkeypatch: Any) -> None:
+    from questline.identity import erasure
+
+    aws.use_function_env("StreamFunction")
+    pid = "erasing"
+    _campaign(pid, periods=["daily", "monthly"])
+    for who, total in (("u1", 40), ("u2", 30)):
+        projection.apply_balance(_image(pid, who, 1, total, _ms("2026-12-03T10:00")))
+    projection.apply_balance(_image(pid, "u1", 2, 70, _ms("2026-12-04T10:00")))
+
+    erasure._leave_board(ENTITY, pid, "u1")
+    erasure._leave_recurring_boards(ENTITY, pid, "u1", erasure._Budget(100))
+    erasure._leave_recurring_boards(ENTITY, pid, "u1", erasure._Budget(100))  # a sweep that runs again
+    projection.apply_balance(_image(pid, "u1", 3, 90, _ms("2026-12-04T11:00")))  # a late record
+
+    assert _board(pid, "u2", period="daily", at="2026-12-03") == ([("u2", 1, 30)], 1, 1)
+    assert _board(pid, "u2", period="daily", at="2026-12-04") == ([], None, 0)
+    assert _board(pid, "u2", period="monthly", at="2026-12-04") == ([("u2", 1, 30)], 1, 1)
+    left = get_table().query(
+        keys.stats_projection(ENTITY, pid, "u1")[PK], begins_with=keys.BOARD_ENTRY_PREFIX
+    )
+    assert left.items == []
+
+
+def test_get_leaderboard_takes_period_and_season_and_answers_in_the_same_shape(
+    aws: Aws, entity: dict[str, str]
+) -> None:
+    from tests.unit.test_claimr import P, admin, call, design, q
+    from tests.unit.test_leaderboard import named, reward
+
+    campaign = design()
+    campaign["leaderboard"] = {**campaign.get("leaderboard", {}), "periods": ["daily", "weekly"]}
+    assert admin(aws, "PUT", f"/{P}", campaign)[0] == 200
+    assert admin(aws, "POST", f"/{P}/publish")[0] == 200
+    for n, xp in ((0, 30), (1, 50)):
+        named(aws, f"u{n}")
+        reward(aws, f"u{n}", xp, f"r{n}")
+    aws.pump_stream()
+
+    default = call(aws, "GET", "/leaderboard", query=q("u0"))[1]["data"]
+    daily = call(aws, "GET", "/leaderboard", query=q("u0", period="daily"))[1]["data"]
+    weekly = call(aws, "GET", "/leaderboard", query=q("u0", period="weekly", around="1"))[1]["data"]
+    assert set(daily) == set(default) == {"live", "leaderboard", "next", "rank", "total"}
+    assert [(e["rank"], e["score"]) for e in default["leaderboard"]] == [(1, 50), (2, 30)]
+    assert daily["leaderboard"] == default["leaderboard"] and daily["rank"] == 2 and daily["total"] == 2
+    assert [e["score"] for e in weekly["leaderboard"]] == [50, 30] and weekly["rank"] == 2
+    before = aws.table_items()
+    for query, field in (("period=monthly", "period"), ("period=hourly", "period"), ("season=0", "season")):
+        status, body = call(aws, "GET", "/leaderboard", query=f"pid={P}&{query}")
+        assert status == 400 and field in body["error"], body
+    assert aws.table_items() == before

@@ -156,12 +156,12 @@ def board_of(campaign: Campaign, period: str | None, at: str | None, season: int
     `season` the season's board (its index, from 0)."""
     rules = rules_of_campaign(campaign)
     if period is not None and season is not None:
-        raise BadRequest("ask for a period or a season, not both", field="season")
+        raise BadRequest("season: ask for a period or a season, not both", field="season")
     if at is not None and period is None:
-        raise BadRequest("at names a day of a period: give the period too", field="at")
+        raise BadRequest("at: names a day of a period; give the period too", field="at")
     if season is not None:
         if SEASON not in rules.kinds:
-            raise BadRequest("this campaign keeps no season leaderboards", field="season")
+            raise BadRequest("season: this campaign keeps no season leaderboards", field="season")
         if not 0 <= season < len(rules.seasons):
             raise BadRequest(
                 f"season: the campaign's seasons are 0 to {len(rules.seasons) - 1}", field="season"
@@ -171,7 +171,7 @@ def board_of(campaign: Campaign, period: str | None, at: str | None, season: int
         return ALL_TIME_BOARD
     kind = PERIODS.get(period)
     if kind is None or kind not in rules.kinds:
-        raise BadRequest(f"this campaign keeps no {period} leaderboard", field="period")
+        raise BadRequest(f"period: this campaign keeps no {period} leaderboard", field="period")
     if at is None:
         return board_id(kind, period_of(kind, int(clock.now() * 1000), 0, rules))
     try:
