@@ -148,9 +148,9 @@ tenant can address another's items. The docs' access-pattern page is generated f
                    : a participant on a recurring board (`day#2026-12-04`, `week#2026-W49`,
                    : `month#2026-12`, `season#0`): its score there; the board in rank order (GSI2)
     board_node     ENT#{e}#CMP#{pid}#BOARD / N#{prefix}
-                   ENT#{e}#CMP#{pid}#BOARD#{board} / N#{prefix}
                    : the leaderboard's count tree: a rank is one BatchGetItem of 11 nodes; the root's
-                   : `size` is the board's size (a recurring board's tree: 5 levels, the score only)
+                   : `size` is the board's size (a recurring board's tree, in `…#BOARD#{board}`: the
+                   : score's 5 levels)
     widget_token   WT#{sha256(token)} / #WT
                    : authenticate a widget token (one GetItem); the token itself is derived from the
                    : entity, the identity and a signing secret, so `GET /token` answers the same one
