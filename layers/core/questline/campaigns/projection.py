@@ -314,7 +314,7 @@ def _chunks(entity_id: str, pid: str, changes: list[_Change]) -> list[list[_Chan
 
 def _chunk_operations(
     entity_id: str, pid: str, chunk: list[_Change], profiles: Mapping[str, Mapping[str, Any]]
-) -> list[TxUpdate]:
+) -> list[TxUpdate | TxDelete]:
     tree: dict[str, dict[str, int]] = {}
     boards: dict[str, dict[str, dict[str, int]]] = {}  # the recurring boards' trees
     entries: list[TxUpdate | TxDelete] = []

@@ -142,7 +142,7 @@ def advance(
 
 
 def _score_of(listing_key: str) -> int:
-    return 10**RANK_DIGITS - 1 - int(listing_key[:RANK_DIGITS])
+    return int("9" * RANK_DIGITS) - int(listing_key[:RANK_DIGITS])  # the key holds the score's complement
 
 
 # --- reads ------------------------------------------------------------------------------------------
