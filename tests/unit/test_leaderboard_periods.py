@@ -330,3 +330,37 @@ def test_get_leaderboard_takes_period_and_season_and_answers_in_the_same_shape(
         status, body = call(aws, "GET", "/leaderboard", query=f"pid={P}&{query}")
         assert status == 400 and field in body["error"], body
     assert aws.table_items() == before
+
+
+def test_a_finished_day_sends_its_final_top_once(aws: Aws) -> None:
+    from tests.unit.test_webhooks import queued, register_hook
+
+    aws.use_function_env("StreamFunction")
+    pid = "finishing"
+    _campaign(pid, periods=["daily", "monthly"], max_entries=2)
+    register_hook(ENTITY, "https://93.184.216.34/hook", scope="leaderboard", hook_id="boards")
+    first = [
+        _image(pid, "u1", 1, 40, _ms("2026-12-03T10:00")),
+        _image(pid, "u2", 1, 60, _ms("2026-12-03T11:00")),
+        _image(pid, "u3", 1, 10, _ms("2026-12-03T23:59")),
+    ]
+    second = [_image(pid, "u1", 2, 45, _ms("2026-12-04T00:01"))]
+    projection.apply_batch(first)
+    assert queued(aws) == []  # the day is not over
+    projection.apply_batch(second)
+    for batch in (first, second, second):  # replays
+        projection.apply_batch(batch)
+
+    messages = queued(aws)
+    assert [(m["scope"], m["payload"]["type"]) for m in messages] == [("leaderboard", "leaderboard.finished")]
+    data = messages[0]["payload"]["data"]
+    assert (data["board"], data["period"], data["key"], data["total"]) == (
+        "day#2026-12-03",
+        "daily",
+        "2026-12-03",
+        3,
+    )
+    assert [(e["rank"], e["score"]) for e in data["leaderboard"]] == [(1, 60), (2, 40)]  # max_entries
+    assert data["ended_at"] == messages[0]["payload"]["timestamp"] == "2026-12-04T05:00:00.000Z"
+    stored = get_table().get(keys.board_periods(ENTITY, pid)) or {}
+    assert (stored["day"], stored["month"]) == ("2026-12-04", "2026-12")

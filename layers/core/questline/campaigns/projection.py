@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from questline import clock
-from questline.campaigns import leaderboard, recurring, stats
+from questline.campaigns import finished, leaderboard, recurring, stats
 from questline.errors import Retryable
 from questline.storage import get_table, keys
 from questline.storage.table import ConditionFailed, TxDelete, TxUpdate, Update, equals, not_exists
@@ -248,6 +248,7 @@ def apply_batch(balances: Sequence[Mapping[str, Any]]) -> None:
                 for change in chunk:  # someone else counted one of them meanwhile: one by one
                     for balance in per_user[change.identity_id]:
                         apply_balance(balance)
+        finished.check(entity_id, pid, rules, records)
 
 
 def _projection_operation(change: _Change, profile: Mapping[str, Any]) -> TxUpdate:

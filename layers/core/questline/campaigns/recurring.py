@@ -44,6 +44,7 @@ class Rules(NamedTuple):
     kinds: Sequence[str] = ()  # "day", "week", "month", "season"
     seasons: Sequence[int] = ()  # each season's max_xp, when the campaign keeps season boards
     tz: ZoneInfo = ZoneInfo("UTC")
+    max_entries: int = 150
 
 
 def rules_of_campaign(campaign: Campaign) -> Rules:
@@ -52,7 +53,7 @@ def rules_of_campaign(campaign: Campaign) -> Rules:
     caps = [s.max_xp for s in campaign.seasons] if rules.seasons else []
     if caps:
         kinds.append(SEASON)
-    return Rules(rules.tasks, tuple(kinds), tuple(caps), localtime.zone(campaign.timezone))
+    return Rules(rules.tasks, tuple(kinds), tuple(caps), localtime.zone(campaign.timezone), rules.max_entries)
 
 
 def rules_of(entity_id: str, pid: str) -> Rules:

@@ -147,6 +147,9 @@ tenant can address another's items. The docs' access-pattern page is generated f
                    GSI2 ENT#{e}#CMP#{pid}#RANKS#{board} / {listing_key}#{identity_id}
                    : a participant on a recurring board (`day#2026-12-04`, `week#2026-W49`,
                    : `month#2026-12`, `season#0`): its score there; the board in rank order (GSI2)
+    board_periods  ENT#{e}#CMP#{pid}#BOARD#periods / #CURRENT
+                   : the current day, week and month of a campaign's recurring boards: the stream sends
+                   : `leaderboard.finished` when it counts a change of a later one (one GetItem a batch)
     board_node     ENT#{e}#CMP#{pid}#BOARD / N#{prefix}
                    : the leaderboard's count tree: a rank is one BatchGetItem of 11 nodes; the root's
                    : `size` is the board's size (a recurring board's tree, in `…#BOARD#{board}`: the
@@ -575,6 +578,11 @@ def board_listing(
     """A participant's place on a leaderboard (GSI2): set on its stats projection item for the all-time
     board, on its board entry for a recurring one."""
     return {GSI2PK: board_ranks(entity_id, pid, board), GSI2SK: f"{board_key}#{identity_id}"}
+
+
+def board_periods(entity_id: str, pid: str) -> Key:
+    """The current period of each kind of a campaign's recurring boards (`leaderboard.finished`)."""
+    return _key(f"ENT#{entity_id}#CMP#{pid}#BOARD#periods", "#CURRENT")
 
 
 BOARD_ENTRY_PREFIX: Final = "#PROJ#"

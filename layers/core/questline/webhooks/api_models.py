@@ -12,7 +12,9 @@ from questline.webhooks.records import Status
 from questline.webhooks.signing import MAX_SECRET_LENGTH, MIN_SECRET_LENGTH
 from questline.webhooks.targets import MAX_URI_LENGTH
 
-Scope = Literal["user_activity", "user_reward", "referral", "user_login", "identity", "progress"]
+Scope = Literal[
+    "user_activity", "user_reward", "referral", "user_login", "identity", "progress", "leaderboard"
+]
 # Hook ids follow claimr's campaign ids (`pid`): short, and free of the `#` our keys use.
 Pid = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 HookId = Pid

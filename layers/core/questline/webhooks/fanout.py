@@ -54,7 +54,9 @@ PROGRESS_EVENTS = (
     "achievement.completed",
     "level.changed",
 )
-SCOPES = frozenset({*SCOPE_BY_TYPE.values(), IDENTITY_SCOPE})
+# Scope `leaderboard` (ours): `leaderboard.finished`, a recurring board's final top (`campaigns.finished`).
+LEADERBOARD_SCOPE = "leaderboard"
+SCOPES = frozenset({*SCOPE_BY_TYPE.values(), IDENTITY_SCOPE, LEADERBOARD_SCOPE})
 _INTERNAL = frozenset({PK, SK, GSI1PK, GSI1SK, "type", "ttl"})
 
 
