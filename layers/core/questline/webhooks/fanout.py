@@ -54,7 +54,12 @@ PROGRESS_EVENTS = (
     "achievement.completed",
     "level.changed",
 )
-SCOPES = frozenset({*SCOPE_BY_TYPE.values(), IDENTITY_SCOPE})
+# Scope `leaderboard` (ours): `leaderboard.rank_changed` when a participant whose score changed enters a
+# hook's top places, leaves them or moves inside them (`campaigns.rank_moves`). No item of its own either.
+LEADERBOARD_SCOPE = "leaderboard"
+LEADERBOARD_EVENTS = ("leaderboard.rank_changed",)
+DEFAULT_TOP = 10
+SCOPES = frozenset({*SCOPE_BY_TYPE.values(), IDENTITY_SCOPE, LEADERBOARD_SCOPE})
 _INTERNAL = frozenset({PK, SK, GSI1PK, GSI1SK, "type", "ttl"})
 
 
@@ -177,6 +182,21 @@ def fan_out_campaign_event(
     `source_id` (a stream record's id) and hook; returns how many messages were queued."""
     hooks = [h for h in hooks_for(entity_id, scope) if not h.get("pids") or pid in h["pids"]]
     return _queue_once([_message(source_id, entity_id, scope, event_type, data, hook, at) for hook in hooks])
+
+
+def fan_out_per_hook(
+    source_id: str,
+    entity_id: str,
+    scope: str,
+    event_type: str,
+    messages: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]],
+    at: str,
+) -> int:
+    """Queue one event whose data differs by hook (`(hook, data)` pairs), once per `source_id` and hook;
+    returns how many messages were queued."""
+    return _queue_once(
+        [_message(source_id, entity_id, scope, event_type, data, hook, at) for hook, data in messages]
+    )
 
 
 def campaign_hooks(entity_id: str, pid: str, scope: str) -> bool:
