@@ -313,3 +313,25 @@ def test_the_management_api_refuses_a_bad_policy_and_writes_nothing(aws: Aws, en
     assert status == 400, body
     assert "expiry" in body["error"]
     assert aws.table_items() == before
+
+
+def test_an_erasure_takes_the_persons_due_items_and_notices_with_their_credits(
+    live: Aws, clock: Clock
+) -> None:
+    from tests.unit.test_erasure import hp, pump_erasures
+
+    aws = live
+    reward(aws, "ann", "r1", 10)
+    reward(aws, "bob", "r2", 10)
+    sweep_daily(aws, clock, 8)  # ann's and bob's warnings
+    (ann,) = [e["identity_id"] for e in stored(aws, "ledger_entry") if e["entry_id"] == "r1"]
+    assert len(stored(aws, "points_notice")) == 2 and len(stored(aws, "points_due")) == 4
+
+    status, _ = hp(aws, "DELETE", str(ann))
+    assert status == 202
+    pump_erasures(aws)
+
+    assert [i for i in aws.table_items() if i["type"].startswith("points_") and ann in str(i)] == []
+    assert len(stored(aws, "points_notice")) == 1 and len(stored(aws, "points_due")) == 2  # bob's
+    sweep_daily(aws, clock, 12, start=9)
+    assert [e["expires"] for e in expiries(aws)] == ["r2"]

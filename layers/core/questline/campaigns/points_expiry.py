@@ -93,15 +93,18 @@ def shard_of(identity_id: str) -> int:
     return int(hashlib.sha256(identity_id.encode()).hexdigest()[:8], 16) % keys.POINTS_DUE_SHARDS
 
 
+def _due_key(entity_id: str, pid: str, identity_id: str, lot_from: int, kind: str, at_ms: int) -> keys.Key:
+    hour = hour_of(at_ms / 1000)
+    return keys.points_due(hour, shard_of(identity_id), at_ms, entity_id, pid, identity_id, lot_from, kind)
+
+
 def due_item(
-    entity_id: str, pid: str, identity_id: str, entry_id: str, lot_from: int, kind: str, at: float
+    entity_id: str, pid: str, identity_id: str, entry_id: str, lot_from: int, kind: str, at_ms: int
 ) -> dict[str, Any]:
     """A credit filed under the hour it is to be warned about or expired in. It names the credit only
-    (opaque ids, no names: the credit's entry holds the rest, and goes with an erasure)."""
-    hour = hour_of(at)
-    at_ms = int(at * 1000)
+    (opaque ids, no names: the credit's entry holds the rest; an erasure finds the item from it)."""
     return {
-        **keys.points_due(hour, shard_of(identity_id), at_ms, entity_id, pid, identity_id, lot_from, kind),
+        **_due_key(entity_id, pid, identity_id, lot_from, kind, at_ms),
         "type": "points_due",
         "entity_id": entity_id,
         "pid": pid,
@@ -109,8 +112,17 @@ def due_item(
         "entry_id": entry_id,
         "kind": kind,
         "due_at": at_ms,
-        "ttl": int(_end_of(hour)) + DUE_TTL_SECONDS,
+        "ttl": int(_end_of(hour_of(at_ms / 1000))) + DUE_TTL_SECONDS,
     }
+
+
+def due_keys_of(entry: Mapping[str, Any]) -> list[keys.Key]:
+    """The due items a credit's ledger entry filed (an erasure deletes them with the entry)."""
+    due = entry.get("due_ms")
+    if not isinstance(due, Mapping) or "lot_from" not in entry:
+        return []
+    who = (str(entry["entity_id"]), str(entry["pid"]), str(entry["identity_id"]), int(entry["lot_from"]))
+    return [_due_key(*who, str(kind), int(at_ms)) for kind, at_ms in due.items()]
 
 
 def lots_for(
@@ -130,13 +142,19 @@ def lots_for(
     start = max(int(held.get(LOTS_IN, 0)), int(held.get(SPENT, 0)))
     fields: dict[str, dict[str, Any]] = {}
     due: list[dict[str, Any]] = []
+    due_ms = {"expire": int(expires_at * 1000)}
+    if warn_at is not None:
+        due_ms["warn"] = int(max(now, warn_at) * 1000)
     for entry_id, xp in credits:
         if xp <= 0:
             continue
-        fields[entry_id] = {"lot_from": start, "lot_to": start + xp, "expires_at": clock.iso(expires_at)}
-        due.append(due_item(entity_id, pid, identity_id, entry_id, start, "expire", expires_at))
-        if warn_at is not None:
-            due.append(due_item(entity_id, pid, identity_id, entry_id, start, "warn", max(now, warn_at)))
+        fields[entry_id] = {
+            "lot_from": start,
+            "lot_to": start + xp,
+            "expires_at": clock.iso(expires_at),
+            "due_ms": due_ms,
+        }
+        due += [due_item(entity_id, pid, identity_id, entry_id, start, kind, at) for kind, at in due_ms.items()]
         start += xp
     return Lots(fields, {LOTS_IN: start}, due, unchanged(held))
 
