@@ -123,7 +123,11 @@ def test_credits_expire_n_days_after_they_are_earned_with_a_warning_before(live:
     hooks = points_hooks(aws)
     assert [t for t, _ in hooks] == ["points.expired", "points.will_expire"]
     expired_hook, warning = hooks[0][1], hooks[1][1]
-    assert (warning["entry_id"], warning["xp"], warning["expires_at"]) == ("r1", 10, "2026-12-11T12:00:00.000Z")
+    assert (warning["entry_id"], warning["xp"], warning["expires_at"]) == (
+        "r1",
+        10,
+        "2026-12-11T12:00:00.000Z",
+    )
     assert (expired_hook["expires"], expired_hook["xp"], expired_hook["expired_xp"]) == ("r1", -10, 10)
     assert expired_hook["expires_at"] == "2026-12-11T12:00:00.000Z" and expired_hook["account"] == "ann"
     assert warning["account"] == "ann" and warning["platform"] == "discord"

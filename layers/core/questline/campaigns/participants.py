@@ -204,7 +204,13 @@ def _earnings(
             operations.append(TxPut(due))
     policy = policy_of(campaign, p.pid)
     lots = lots_for(
-        p.entity_id, p.pid, p.identity_id, policy, p.held, [(e.entry_id, e.delta) for e in credits], clock.now()
+        p.entity_id,
+        p.pid,
+        p.identity_id,
+        policy,
+        p.held,
+        [(e.entry_id, e.delta) for e in credits],
+        clock.now(),
     )
     for entry in credits:
         operations.append(TxPut(entry_item(p.entity_id, p.pid, lots.attach(entry)), condition=not_exists()))

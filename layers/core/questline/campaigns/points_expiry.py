@@ -154,7 +154,9 @@ def lots_for(
             "expires_at": clock.iso(expires_at),
             "due_ms": due_ms,
         }
-        due += [due_item(entity_id, pid, identity_id, entry_id, start, kind, at) for kind, at in due_ms.items()]
+        due += [
+            due_item(entity_id, pid, identity_id, entry_id, start, kind, at) for kind, at in due_ms.items()
+        ]
         start += xp
     return Lots(fields, {LOTS_IN: start}, due, unchanged(held))
 
