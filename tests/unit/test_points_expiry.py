@@ -339,3 +339,40 @@ def test_an_erasure_takes_the_persons_due_items_and_notices_with_their_credits(
     assert len(stored(aws, "points_notice")) == 1 and len(stored(aws, "points_due")) == 2  # bob's
     sweep_daily(aws, clock, 12, start=9)
     assert [e["expires"] for e in expiries(aws)] == ["r2"]
+
+
+def test_a_reward_racing_a_withdrawal_takes_its_place_after_it(
+    live: Aws, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aws = live
+    reward(aws, "ann", "r1", 10)
+    read = ledger.balance_item
+    calls: list[int] = []
+
+    def racing(entity_id: str, pid: str, identity_id: str) -> dict[str, Any]:
+        held = read(entity_id, pid, identity_id)
+        if not calls:  # a withdrawal lands between the reward's read and its write
+            spend = ledger.Entry("w-race", identity_id, "xp", -10, "withdraw")
+            ledger.change(entity_id, pid, spend, strict=True, spends_lots=True)
+        calls.append(1)
+        return held
+
+    monkeypatch.setattr(ledger, "balance_item", racing)
+    reward(aws, "ann", "r2", 10)
+    monkeypatch.setattr(ledger, "balance_item", read)
+
+    assert len(calls) == 2  # read again
+    (credit,) = [e for e in stored(aws, "ledger_entry") if e["entry_id"] == "r2"]
+    assert (credit["lot_from"], credit["lot_to"]) == (10, 20)
+    sweep_daily(aws, clock, 12)
+    assert [(e["expires"], e["expired_xp"]) for e in expiries(aws)] == [("r2", 10)]
+    assert balance(aws, "ann")["xp"] == 0
+
+
+def test_a_preview_reward_never_expires(live: Aws) -> None:
+    aws = live
+    body = {"account": "ann", "platform": "discord", "pid": P, "id": "r1", "xp": 10, "env": "dev"}
+    assert call(aws, "POST", "/user/reward", body=body) == (200, {"success": True})
+
+    assert stored(aws, "points_due") == []
+    assert all("lot_from" not in e for e in stored(aws, "ledger_entry"))
