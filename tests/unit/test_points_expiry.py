@@ -115,8 +115,12 @@ def test_credits_expire_n_days_after_they_are_earned_with_a_warning_before(live:
     assert [r["expired"] for r in runs] == [0, 0, 1, 0]  # day 11: the expiry's hour has ended
 
     assert balance(aws, "ann") == {"xp": 0, "ref_xp": 0, "ugc_xp": 0}
-    (entry,) = [e for e in rewards_of(aws, "ann") if e["kind"] == "expiry"]
-    assert (entry["id"], entry["xp"], entry["bucket"]) == ("expiry:r1", -10, "xp")
+    shown = {e["id"]: e for e in rewards_of(aws, "ann")}
+    assert shown["r1"]["expires_at"] == "2026-12-11T12:00:00.000Z"
+    entry = shown["expiry:r1"]
+    assert (entry["kind"], entry["xp"], entry["bucket"], entry["expires"]) == ("expiry", -10, "xp", "r1")
+    info = call(aws, "GET", "/campaign/info", query=f"pid={P}")[1]["data"]
+    assert info["expiry"] == {"days": 10, "warn_days": 3}
     (expired,) = expiries(aws)
     assert expired["expires"] == "r1" and expired["expired_xp"] == 10 and expired["credited_xp"] == 10
     assert expired["PK"] == keys.ledger_expiry(aws.values["ENTITY_ID"], P, "r1")["PK"]

@@ -532,7 +532,15 @@ def activity(
                 }
             )
     rewards = [
-        {"id": e["entry_id"], "kind": e["kind"], "xp": e["xp"], "bucket": e["bucket"], "at": e["created_at"]}
+        {
+            "id": e["entry_id"],
+            "kind": e["kind"],
+            "xp": e["xp"],
+            "bucket": e["bucket"],
+            "at": e["created_at"],
+            # a credit that expires says when; an expiry names the credit (`points_expiry`)
+            **{field: e[field] for field in ("expires_at", "expires") if field in e},
+        }
         for e in ledger.entries_of(entity_id, scope.storage_pid, user.identity_id)
     ]
     total = ledger.balance_of(entity_id, scope.storage_pid, user.identity_id)["total"]
@@ -819,6 +827,7 @@ def campaign_info(entity_id: str, pid: str, env: str | None) -> dict[str, Any]:
                 "boosts",
             },
         ),
+        **({"expiry": campaign.expiry.model_dump(mode="json", exclude_none=True)} if campaign.expiry else {}),
     }
 
 
