@@ -41,6 +41,7 @@ SCOPE_BY_TYPE: dict[str, str] = {
     "referral": "referral",
     "widget_token": "user_login",
     "progress_event": "progress",
+    "points_notice": "user_reward",
 }
 IDENTITY_SCOPE = "identity"
 IDENTITY_EVENTS = ("identity.merged", "identity.conflict", "identity.erased")
@@ -54,6 +55,10 @@ PROGRESS_EVENTS = (
     "achievement.completed",
     "level.changed",
 )
+# Scope `user_reward` carries two events of its own besides claimr's ledger changes (`points_expiry`):
+# the entry of an expiry (`points.expired`) and the warning before it (`points.will_expire`), each with
+# its item's `event` as the payload's type.
+POINTS_EVENTS = ("points.expired", "points.will_expire")
 # Scope `leaderboard` (ours): `leaderboard.rank_changed` when a participant whose score changed enters a
 # hook's top places, leaves them or moves inside them (`campaigns.rank_moves`). No item of its own either.
 LEADERBOARD_SCOPE = "leaderboard"
@@ -91,7 +96,8 @@ def build_message(source_id: str, item: Mapping[str, Any], hook: Mapping[str, An
     building it reads nothing, and a replayed record builds the same payload."""
     scope = SCOPE_BY_TYPE[str(item["type"])]
     happened = next((str(item[f]) for f in _TIME_FIELDS if item.get(f)), None)
-    event_type = str(item.get("event") or scope) if scope == PROGRESS_SCOPE else scope
+    named = scope == PROGRESS_SCOPE or item.get("event") in POINTS_EVENTS
+    event_type = str(item.get("event") or scope) if named else scope
     return _message(source_id, str(item["entity_id"]), scope, event_type, public_view(item), hook, happened)
 
 
