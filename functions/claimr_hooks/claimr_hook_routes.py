@@ -25,7 +25,9 @@ routes = Routes(tag="claimr webhooks", errors=(NotFound,))
 
 @routes.post("/hook", auth=SECRET_KEY, summary="Register a webhook (or replace it: same scope and hook_id)")
 def register_hook(body: models.HookIn, caller: CurrentPrincipal) -> Success:
-    hooks.register(str(caller.entity_id), body.scope, body.hook_id, body.uri, body.secret, body.pids)
+    hooks.register(
+        str(caller.entity_id), body.scope, body.hook_id, body.uri, body.secret, body.pids, top=body.top
+    )
     return Success()
 
 

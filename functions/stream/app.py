@@ -1,5 +1,6 @@
 """The table's stream: the task engine for event logs, merges, campaign statistics and webhook fan-out
-(`questline.stream`); and, on its schedule, the lost-streak sweep (`campaigns.streak_sweep`).
+(`questline.stream`); and, on its schedule, the lost-streak sweep (`campaigns.streak_sweep`) and the
+points-expiry sweep (`campaigns.points_expiry`), each bounded per run.
 
 Only the item types in the template's FilterCriteria invoke this function. Failures are reported per
 record (partial batch response); the event source mapping retries, bisects and finally sends the batch's
@@ -38,8 +39,8 @@ def record_handler(record: DynamoDBRecord) -> None:
 
 
 def handle(event: dict[str, Any], context: Any) -> PartialItemFailureResponse | dict[str, Any]:
-    if event.get("source") == "aws.events":  # the schedule (template.yaml): the lost-streak sweep
-        return sweep_streaks()
+    if event.get("source") == "aws.events":  # the schedule (template.yaml): the sweeps
+        return scheduled()
     tally = capacity.reset()
     _completions[0] = 0
     started = time.perf_counter()
@@ -59,6 +60,35 @@ def handle(event: dict[str, Any], context: Any) -> PartialItemFailureResponse | 
         },
     )
     return response
+
+
+def scheduled() -> dict[str, Any]:
+    """One run of each sweep: the lost-streak sweep's answer, with the points-expiry sweep's under
+    `points`. A sweep that fails does not keep the other from running; the run then fails (the next run
+    takes its work up again)."""
+    done: dict[str, Any] = {}
+    failed: Exception | None = None
+    for name, run in (("streaks", sweep_streaks), ("points", sweep_points)):
+        try:
+            answer = run()
+        except Exception as error:  # noqa: BLE001 - logged, and raised once the other sweep ran
+            logger.exception("sweep failed", extra={"sweep": name})
+            failed = failed or error
+            continue
+        done.update(answer if name == "streaks" else {name: answer})
+    if failed is not None:
+        raise failed
+    return done
+
+
+def sweep_points() -> dict[str, Any]:
+    """One bounded run of the points-expiry sweep (`campaigns.points_expiry`)."""
+    from questline.campaigns.points_expiry import sweep
+
+    tally = capacity.reset()
+    done = sweep()
+    logger.info("points expiry sweep done", extra={**done, "dynamodb": tally.as_dict()})
+    return done
 
 
 def sweep_streaks() -> dict[str, Any]:

@@ -146,6 +146,27 @@ def test_rewards_and_completions_reach_their_hooks_signed(
     assert tenant.deliveries("user_activity", "elsewhere") == []
 
 
+def test_a_leaderboard_hook_hears_a_rise_into_its_top_signed(
+    stack: LocalStack, tenant: Tenant, receiver: Receiver, hooks_removed: None
+) -> None:
+    body = {"scope": "leaderboard", "uri": receiver.url, "secret": WHSEC, "hook_id": "top", "top": 1}
+    assert tenant.ok("POST", "/hook", json=body) == {"success": True}
+    listed = tenant.ok("GET", "/hook", params={"scope": "leaderboard"})["data"]["hooks"]
+    assert [h["top"] for h in listed] == [1]
+    account = f"climber-{uuid.uuid4().hex[:8]}"
+
+    tenant.reward(account, xp=1_000_000)  # above anything the module's other tests award
+
+    eventually(lambda: len(receiver.requests) >= 1, timeout=60)
+    eventually(lambda: settled(stack), timeout=60)
+    payloads = verified(receiver, {"leaderboard.rank_changed": key_of(WHSEC)})
+    assert [p["type"] for p in payloads] == ["leaderboard.rank_changed"]
+    data = payloads[0]["data"]
+    assert (data["account"], data["pid"], data["score"]) == (account, PID, 1_000_000)
+    assert (data["change"], data["from_rank"], data["to_rank"], data["top"]) == ("entered", None, 1, 1)
+    assert tenant.statuses("leaderboard", "top") == ["delivered"]
+
+
 def test_payloads_name_wallet_users_and_the_integrators_user_id(
     stack: LocalStack, tenant: Tenant, receiver: Receiver, hooks_removed: None
 ) -> None:

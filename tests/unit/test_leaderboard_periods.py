@@ -19,7 +19,7 @@ from questline.errors import BadRequest
 from questline.identity.public_ids import public_user_id
 from questline.storage import get_table, keys
 from questline.storage.keys import PK, SK
-from questline.storage.table import Table
+from questline.storage.table import Table, Update
 from tests.unit.conftest import Aws
 
 ENTITY = "e-" + "2" * 32
@@ -337,8 +337,10 @@ def test_a_finished_day_sends_its_final_top_once(aws: Aws) -> None:
 
     aws.use_function_env("StreamFunction")
     pid = "finishing"
-    _campaign(pid, periods=["daily", "monthly"], max_entries=2)
+    _campaign(pid, periods=["daily", "monthly"])
     register_hook(ENTITY, "https://93.184.216.34/hook", scope="leaderboard", hook_id="boards")
+    hook = keys.webhook(ENTITY, "leaderboard", "boards")
+    get_table().update(hook, Update(set={"top": 2}), return_values="NONE")  # the hook's top places
     first = [
         _image(pid, "u1", 1, 40, _ms("2026-12-03T10:00")),
         _image(pid, "u2", 1, 60, _ms("2026-12-03T11:00")),
@@ -360,7 +362,7 @@ def test_a_finished_day_sends_its_final_top_once(aws: Aws) -> None:
         "2026-12-03",
         3,
     )
-    assert [(e["rank"], e["score"]) for e in data["leaderboard"]] == [(1, 60), (2, 40)]  # max_entries
+    assert [(e["rank"], e["score"]) for e in data["leaderboard"]] == [(1, 60), (2, 40)]  # the hook's top
     assert data["ended_at"] == messages[0]["payload"]["timestamp"] == "2026-12-04T05:00:00.000Z"
     stored = get_table().get(keys.board_periods(ENTITY, pid)) or {}
     assert (stored["day"], stored["month"]) == ("2026-12-04", "2026-12")

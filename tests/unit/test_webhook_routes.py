@@ -209,9 +209,11 @@ def test_the_list_masks_every_secret(
         "uri",
         "pids",
         "secret",
+        "top",  # null: only a `leaderboard` hook watches a number of places
         "created_at",
         "updated_at",
     }
+    assert every["data"]["hooks"][1]["top"] is None
     assert [h["hook_id"] for h in referral["data"]["hooks"]] == ["ref"]
     seen = json.dumps(every) + capsys.readouterr().out
     assert "my-secret-key" not in seen and WHSEC[6:] not in seen

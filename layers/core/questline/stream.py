@@ -105,8 +105,10 @@ def project_record(record: dict[str, Any], *, balance_counted: bool = False) -> 
 
             apply_balance(new)
         from questline.campaigns.levels import level_changed
+        from questline.campaigns.rank_moves import rank_changed
 
         level_changed(str(record.get("eventID", "")), new, old)  # whichever way it was counted
+        rank_changed(str(record.get("eventID", "")), new)
     if kind == "referral" and event == "INSERT":
         from questline.campaigns import participants, store
 

@@ -21,6 +21,7 @@ from questline.campaigns import (
     ledger,
     participants,
     personal_boosts,
+    points_expiry,
     referrals,
     reversals,
     store,
@@ -187,7 +188,11 @@ def _xp(xp: int, field: str = "xp") -> int:
 
 def _reward(scope: Scope, user: User, entry_id: str, xp: int) -> bool:
     entry = Entry(entry_id, user.identity_id, "xp", _xp(xp), "reward", names_of_user(scope.entity_id, user))
-    applied = ledger.change(scope.entity_id, scope.storage_pid, entry)
+    policy = points_expiry.policy_of(scope.campaign, scope.storage_pid)
+    if policy is not None:  # a lot that expires (`points_expiry`)
+        applied = points_expiry.credit(scope.entity_id, scope.storage_pid, policy, entry)
+    else:
+        applied = ledger.change(scope.entity_id, scope.storage_pid, entry)
     if applied:
         _active(scope, user)
         participants.refresh_referral(scope.entity_id, scope.storage_pid, user.identity_id, scope.campaign)
@@ -198,7 +203,8 @@ def _withdraw(scope: Scope, user: User, entry_id: str, xp: int, strict: bool) ->
     entry = Entry(
         entry_id, user.identity_id, "xp", -_xp(xp), "withdraw", names_of_user(scope.entity_id, user)
     )
-    return ledger.change(scope.entity_id, scope.storage_pid, entry, strict=strict)
+    spends_lots = points_expiry.policy_of(scope.campaign, scope.storage_pid) is not None
+    return ledger.change(scope.entity_id, scope.storage_pid, entry, strict=strict, spends_lots=spends_lots)
 
 
 def reward(
@@ -225,7 +231,10 @@ def withdraw(
 def _reverse(scope: Scope, user: User, entry_id: str, reason: str) -> dict[str, Any]:
     """`questline.campaigns.reversals`: once, down to zero at most, the referrer's share with it."""
     names = names_of_user(scope.entity_id, user)
-    return reversals.reverse(scope.entity_id, scope.storage_pid, user.identity_id, entry_id, reason, names)
+    spends_lots = points_expiry.policy_of(scope.campaign, scope.storage_pid) is not None
+    return reversals.reverse(
+        scope.entity_id, scope.storage_pid, user.identity_id, entry_id, reason, names, spends_lots=spends_lots
+    )
 
 
 def reverse_reward(
@@ -523,7 +532,15 @@ def activity(
                 }
             )
     rewards = [
-        {"id": e["entry_id"], "kind": e["kind"], "xp": e["xp"], "bucket": e["bucket"], "at": e["created_at"]}
+        {
+            "id": e["entry_id"],
+            "kind": e["kind"],
+            "xp": e["xp"],
+            "bucket": e["bucket"],
+            "at": e["created_at"],
+            # a credit that expires says when; an expiry names the credit (`points_expiry`)
+            **{field: e[field] for field in ("expires_at", "expires") if field in e},
+        }
         for e in ledger.entries_of(entity_id, scope.storage_pid, user.identity_id)
     ]
     total = ledger.balance_of(entity_id, scope.storage_pid, user.identity_id)["total"]
@@ -810,6 +827,7 @@ def campaign_info(entity_id: str, pid: str, env: str | None) -> dict[str, Any]:
                 "boosts",
             },
         ),
+        **({"expiry": campaign.expiry.model_dump(mode="json", exclude_none=True)} if campaign.expiry else {}),
     }
 
 

@@ -103,6 +103,31 @@ class Boost(CampaignModel):
         return self.starts_at <= at < self.ends_at and (not self.actions or action_id in self.actions)
 
 
+DAY_SECONDS = 24 * 3600
+
+
+class Expiry(CampaignModel):
+    """When the XP a person earns expires (`questline.campaigns.points_expiry`): `days` after each credit,
+    or at the first of `season_ends` after it (the end of the season it was earned in; credits earned after
+    the last end never expire). Exactly one of the two. `warn_days` before it expires, a credit that still
+    holds points is announced (`points.will_expire`; 0: no warning)."""
+
+    days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
+    season_ends: list[Annotated[StrictInt, Field(gt=0, description="epoch seconds")]] | None = Field(
+        default=None, min_length=1, max_length=50
+    )
+    warn_days: Annotated[StrictInt, Field(ge=0, le=365)] = 0
+
+    def expires_at(self, earned_at: float) -> float | None:
+        """When a credit earned at `earned_at` expires (None: never)."""
+        if self.days is not None:
+            return earned_at + self.days * DAY_SECONDS
+        return next((float(end) for end in self.season_ends or () if end > earned_at), None)
+
+    def warn_at(self, expires_at: float) -> float | None:
+        return expires_at - self.warn_days * DAY_SECONDS if self.warn_days else None
+
+
 class ReferralRules(CampaignModel):
     min_points: Xp = 0
     tasks: list[Identifier] = Field(default_factory=list, max_length=200)
@@ -205,6 +230,7 @@ class Campaign(CampaignModel):
     seasons: list[Season] = Field(default_factory=list, max_length=50)
     referral: ReferralRules = Field(default_factory=ReferralRules)
     boosts: list[Boost] = Field(default_factory=list, max_length=50)
+    expiry: Expiry | None = Field(default=None, description="when earned XP expires (none: never)")
     leaderboard: LeaderboardRules = Field(default_factory=LeaderboardRules)
     notifications: NotificationRules | None = Field(
         default=None, description="in-app notifications from this campaign (none without the section)"
@@ -346,8 +372,25 @@ def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
         raise BadRequest("leaderboard.periods: a period is named twice", field="leaderboard.periods")
     if campaign.leaderboard.seasons and not campaign.seasons:
         raise BadRequest("leaderboard.seasons: the campaign has no seasons", field="leaderboard.seasons")
+    _check_expiry(campaign.expiry)
     check_notifications(campaign.notifications)
     return campaign
+
+
+def _check_expiry(expiry: Expiry | None) -> None:
+    """Exactly one of `days` and `season_ends`; season ends ascending; a warning before the expiry."""
+    if expiry is None:
+        return
+    if (expiry.days is None) == (expiry.season_ends is None):
+        raise BadRequest("expiry: give either days or season_ends", field="expiry")
+    ends = expiry.season_ends or []
+    for index in range(1, len(ends)):
+        if ends[index] <= ends[index - 1]:
+            raise BadRequest(
+                f"expiry.season_ends.{index}: season ends must ascend", field=f"expiry.season_ends.{index}"
+            )
+    if expiry.days is not None and expiry.warn_days >= expiry.days:
+        raise BadRequest("expiry.warn_days: must be fewer than days", field="expiry.warn_days")
 
 
 def _check_acyclic(campaign: Campaign) -> None:

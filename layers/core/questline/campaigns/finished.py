@@ -3,7 +3,8 @@ final top N (decision 10).
 
 No job watches the clock: the stream notices a period is over when it counts the campaign's first change
 of a later period. Per campaign one item (`board_periods`) holds the current period of each kind; a batch
-whose latest change falls in a later one sends the finished board's top to the scope's hooks, then moves
+whose latest change falls in a later one sends the finished board's top (each hook's `top` places) to the
+scope's hooks, then moves
 the item on (conditional on the period it read). The message id is derived from the board, so a replayed
 batch, a retry or two consumers noticing the same end send it once. Season boards never finish for the
 whole campaign (each participant moves on at their own points), so they send nothing.
@@ -23,7 +24,6 @@ from questline.storage.table import ConditionFailed, Update, equals, not_exists
 
 SCOPE = "leaderboard"
 EVENT = "leaderboard.finished"
-TOP = 100  # at most this many entries in the message (fewer when the campaign's max_entries is lower)
 NAMES = {kind: name for name, kind in recurring.PERIODS.items()}
 
 
@@ -59,24 +59,35 @@ def check(entity_id: str, pid: str, rules: recurring.Rules, balances: Sequence[M
 
 
 def _send(entity_id: str, pid: str, board: str, kind: str, period: str, rules: recurring.Rules) -> int:
+    """The finished board's top to each hook of the scope that takes the campaign, `top` places each
+    (the hook's, as for `leaderboard.rank_changed`): one Query of the largest top."""
     from questline.webhooks import fanout
 
-    if not fanout.campaign_hooks(entity_id, pid, SCOPE):
+    hooks = [h for h in fanout.hooks_for(entity_id, SCOPE) if not h.get("pids") or pid in h["pids"]]
+    if not hooks:
         return 0
-    top = leaderboard.page(entity_id, pid, min(rules.max_entries, TOP), None, board)
-    data = {
+    tops = [min(int(h.get("top") or fanout.DEFAULT_TOP), leaderboard.MAX_PAGE) for h in hooks]
+    entries = leaderboard.page(entity_id, pid, max(tops), None, board).entries
+    ended = clock.iso(_end_of(kind, period, rules))
+    common = {
         "entity_id": entity_id,
         "pid": pid,
         "board": board,
         "period": NAMES[kind],
         "key": period,
-        "leaderboard": top.entries,
         "total": leaderboard.size_of(entity_id, pid, board),
+        "ended_at": ended,
     }
-    ended = clock.iso(_end_of(kind, period, rules))
-    data["ended_at"] = ended
-    return fanout.fan_out_campaign_event(
-        f"{entity_id}#{pid}#{board}#finished", entity_id, pid, SCOPE, EVENT, data, ended
+    return fanout.fan_out_per_hook(
+        f"{entity_id}#{pid}#{board}#finished",
+        entity_id,
+        SCOPE,
+        EVENT,
+        [
+            (hook, {**common, "top": top, "leaderboard": entries[:top]})
+            for hook, top in zip(hooks, tops, strict=True)
+        ],
+        ended,
     )
 
 

@@ -217,6 +217,20 @@ def rank_of(entity_id: str, pid: str, key: str, board: str = ALL) -> Rank:
     return Rank(below + 1, int(found.get(ROOT, {}).get(SIZE, 0)))
 
 
+def ranks_of(entity_id: str, pid: str, board_keys: Sequence[str]) -> list[int]:
+    """The ranks of several keys at once: one BatchGetItem of their paths' nodes, each node read once."""
+    wanted = {str(key[SK]): key for board in board_keys for key in _path_keys(entity_id, pid, board)}
+    found = _summed(get_table().batch_get(list(wanted.values()))) if wanted else {}
+    ranks = []
+    for board in board_keys:
+        below = 0
+        for prefix, digits in _path(board):
+            node = found.get(prefix, {})
+            below += sum(int(node.get(f"c{d:02d}", 0)) for d in range(int(digits)))
+        ranks.append(below + 1)
+    return ranks
+
+
 def size_of(entity_id: str, pid: str, board: str = ALL) -> int:
     roots = get_table().batch_get([node_key(entity_id, pid, ROOT, shard, board) for shard in range(SHARDS)])
     return _summed(roots).get(ROOT, {}).get(SIZE, 0)

@@ -82,16 +82,20 @@ def balance_update(
     deltas: Mapping[str, int],
     *,
     task_xp: Mapping[str, int] | None = None,
+    also_set: Mapping[str, Any] | None = None,
+    also_add: Mapping[str, int] | None = None,
 ) -> Update:
     """ADD the deltas (and their sum to `total`), and `task_xp` (balance attribute -> XP) to the per-task
     breakdown. `rev` counts changes and `at` (epoch milliseconds) says when the last one happened, so the
     stream's projections (statistics, leaderboard) apply each change once and know when a score was
-    reached; the listing puts the balance among the identity's campaigns, where a merge finds it."""
+    reached; the listing puts the balance among the identity's campaigns, where a merge finds it.
+    `also_set` and `also_add`: further attributes (the points-expiry counters, `points_expiry`)."""
     return Update(
-        set={"at": int(clock.now() * 1000), **expiry(pid)},
+        set={"at": int(clock.now() * 1000), **expiry(pid), **(also_set or {})},
         add={
             **{bucket: amount for bucket, amount in deltas.items() if amount},
             **{attribute: amount for attribute, amount in (task_xp or {}).items() if amount},
+            **{attribute: amount for attribute, amount in (also_add or {}).items() if amount},
             "total": sum(deltas.values()),
             "rev": 1,
         },
@@ -105,38 +109,48 @@ def balance_update(
     )
 
 
-def _operations(entity_id: str, pid: str, entry: Entry, *, strict: bool) -> list[Any]:
+SPENT = "lots_out"  # XP taken from a balance whose campaign's points expire (`points_expiry`)
+
+
+def _operations(entity_id: str, pid: str, entry: Entry, *, strict: bool, spends_lots: bool) -> list[Any]:
     condition = at_least(entry.bucket, -entry.delta) if strict and entry.delta < 0 else None
+    spent = {SPENT: -entry.delta} if spends_lots and entry.bucket == "xp" and entry.delta < 0 else None
     return [
         TxPut(entry_item(entity_id, pid, entry), condition=not_exists(), return_old_on_failure=True),
         TxUpdate(
             keys.balance(entity_id, pid, entry.identity_id),
-            balance_update(entity_id, pid, entry.identity_id, {entry.bucket: entry.delta}),
+            balance_update(entity_id, pid, entry.identity_id, {entry.bucket: entry.delta}, also_add=spent),
             condition=condition,
         ),
     ]
 
 
-def change(entity_id: str, pid: str, entry: Entry, *, strict: bool = False) -> bool:
+def change(
+    entity_id: str, pid: str, entry: Entry, *, strict: bool = False, spends_lots: bool = False
+) -> bool:
     """Apply one entry once. True when this call applied it, False when the same entry (same id, same
     body) was applied before; Conflict when the id was used with another body; RuleViolation when a
-    strict withdrawal exceeds the balance."""
+    strict withdrawal exceeds the balance. `spends_lots`: the campaign's points expire, so a withdrawal
+    counts into what the balance's credits have given (`points_expiry`, oldest credits first)."""
+    operations = _operations(entity_id, pid, entry, strict=strict, spends_lots=spends_lots)
     try:
-        get_table().transact_write(_operations(entity_id, pid, entry, strict=strict))
+        get_table().transact_write(operations)
     except ConditionFailed as failed:
         if failed.index == 0:
-            earlier = failed.item or {}
-            if earlier.get("fingerprint") == fingerprint(
-                entry.identity_id, entry.bucket, entry.delta, entry.kind
-            ):
-                return False
-            raise Conflict(f"id {entry.entry_id!r} was already used with another body", field="id") from None
+            repeated(entry, failed.item or {})
+            return False
         raise RuleViolation(
             f"the balance does not cover {-entry.delta} {entry.bucket}",
             code="insufficient_balance",
             field="xp",
         ) from None
     return True
+
+
+def repeated(entry: Entry, earlier: Mapping[str, Any]) -> None:
+    """An entry whose id is taken: a repeat of the same body passes, another body is a Conflict."""
+    if earlier.get("fingerprint") != fingerprint(entry.identity_id, entry.bucket, entry.delta, entry.kind):
+        raise Conflict(f"id {entry.entry_id!r} was already used with another body", field="id")
 
 
 def balance_item(entity_id: str, pid: str, identity_id: str) -> dict[str, Any]:

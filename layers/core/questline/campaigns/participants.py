@@ -22,7 +22,15 @@ from typing import Any, NamedTuple
 from questline import clock
 from questline.campaigns import engine
 from questline.campaigns.definition import Campaign
-from questline.campaigns.ledger import Entry, balance_update, entry_item, task_xp_attribute, task_xp_of
+from questline.campaigns.ledger import (
+    SPENT,
+    Entry,
+    balance_update,
+    entry_item,
+    task_xp_attribute,
+    task_xp_of,
+)
+from questline.campaigns.points_expiry import LOTS_IN, lots_for, policy_of
 from questline.campaigns.preview import expiry, is_preview
 from questline.campaigns.streak_sweep import due_item
 from questline.errors import Retryable
@@ -43,6 +51,7 @@ class Participant(NamedTuple):
     version: int
     balance: dict[str, int]
     names: dict[str, str] = {}  # how the integrator knows the person (`questline.identity.names`)
+    held: dict[str, Any] = {}  # the balance item as read (its `rev` and points-expiry counters)
 
 
 class _Stale(Exception):
@@ -85,6 +94,7 @@ def read(
             **task_xp_of(balance),
         },
         names_of(identity, via) if names else {},
+        {k: v for k, v in balance.items() if k in ("rev", LOTS_IN, SPENT)},
     )
 
 
@@ -126,10 +136,14 @@ def _activity(p: Participant, key: dict[str, str], kind: str, **fields: Any) -> 
     return TxPut(item, condition=not_exists())
 
 
-def _earnings(p: Participant, outcome: engine.Outcome) -> tuple[list[Any], int, list[tuple[str, int]]]:
+def _earnings(
+    campaign: Campaign, p: Participant, outcome: engine.Outcome
+) -> tuple[list[Any], int, list[tuple[str, int]]]:
     """The completions' and quests' items and ledger entries, the XP they earn, and what the referrer
-    earns from them (entry id, ref_xp)."""
+    earns from them (entry id, ref_xp). Under an expiry policy each XP entry is a lot
+    (`points_expiry`), and the balance must be as read."""
     operations: list[Any] = []
+    credits: list[Entry] = []
     earned = 0
     task_xp: dict[str, int] = {}
     referrer_xp: list[tuple[str, int]] = []
@@ -146,7 +160,7 @@ def _earnings(p: Participant, outcome: engine.Outcome) -> tuple[list[Any], int, 
             "completion",
             {"action_id": done.action_id, **p.names},
         )
-        operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
+        credits.append(entry)
         earned += done.xp
         attribute = task_xp_attribute(done.action_id)
         task_xp[attribute] = task_xp.get(attribute, 0) + done.xp
@@ -164,7 +178,7 @@ def _earnings(p: Participant, outcome: engine.Outcome) -> tuple[list[Any], int, 
                 "quest",
                 {"quest_id": quest.quest_id, **p.names},
             )
-            operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
+            credits.append(entry)
             earned += quest.xp
     for fired in outcome.events:
         key = keys.progress_event(p.entity_id, p.pid, p.identity_id, fired.ref)
@@ -179,7 +193,7 @@ def _earnings(p: Participant, outcome: engine.Outcome) -> tuple[list[Any], int, 
                 "achievement",
                 {"achievement_id": achievement_id, **p.names},
             )
-            operations.append(TxPut(entry_item(p.entity_id, p.pid, entry), condition=not_exists()))
+            credits.append(entry)
             earned += int(fired.data["xp"])
         if fired.event == "streak.extended" and fired.data.get("expires_at") and not is_preview(p.pid):
             # filed under the hour it expires in, for the lost-streak sweep (`campaigns.streak_sweep`)
@@ -188,9 +202,25 @@ def _earnings(p: Participant, outcome: engine.Outcome) -> tuple[list[Any], int, 
                 float(fired.data["expires_at"]),
             )  # fmt: skip
             operations.append(TxPut(due))
+    policy = policy_of(campaign, p.pid)
+    lots = lots_for(
+        p.entity_id,
+        p.pid,
+        p.identity_id,
+        policy,
+        p.held,
+        [(e.entry_id, e.delta) for e in credits],
+        clock.now(),
+    )
+    for entry in credits:
+        operations.append(TxPut(entry_item(p.entity_id, p.pid, lots.attach(entry)), condition=not_exists()))
+    operations += [TxPut(item) for item in lots.due]
     if earned:
-        update = balance_update(p.entity_id, p.pid, p.identity_id, {"xp": earned}, task_xp=task_xp)
-        operations.append(TxUpdate(keys.balance(p.entity_id, p.pid, p.identity_id), update))
+        update = balance_update(
+            p.entity_id, p.pid, p.identity_id, {"xp": earned}, task_xp=task_xp, also_set=lots.balance_set
+        )
+        balance_key = keys.balance(p.entity_id, p.pid, p.identity_id)
+        operations.append(TxUpdate(balance_key, update, condition=lots.condition))
     return operations, earned, referrer_xp
 
 
@@ -252,7 +282,7 @@ def _referral(
 def _commit(campaign: Campaign, p: Participant, outcome: engine.Outcome) -> str | None:
     """Write one outcome. Returns the referrer whose count of valid referrals this change increased."""
     state = dict(outcome.state)
-    operations, earned, referrer_xp = _earnings(p, outcome)
+    operations, earned, referrer_xp = _earnings(campaign, p, outcome)
     referral_operations, validated = _referral(campaign, p, state, earned, referrer_xp)
     operations = [_state_update(p, state), *operations, *referral_operations]
     try:

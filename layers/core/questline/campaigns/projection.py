@@ -74,6 +74,7 @@ def apply_balance(balance: Mapping[str, Any]) -> bool:
                         "score": score,
                         "day": day,
                         **board_set,
+                        **(_moved(rev, old_key) if new_key != old_key else {}),
                         **({"merged": True} if merged else {}),
                     },
                     set_if_absent={
@@ -96,6 +97,12 @@ def apply_balance(balance: Mapping[str, Any]) -> bool:
         except ConditionFailed:
             continue  # another writer moved the projection meanwhile: look again
     raise Retryable("the leaderboard projection kept changing; the stream will retry")
+
+
+def _moved(rev: int, old_key: str | None) -> dict[str, Any]:
+    """What a projection keeps of its last move on the board: the revision that moved it and the key it
+    left ("" when it joined), which `campaigns.rank_moves` reads to tell the move's old rank."""
+    return {"moved_rev": rev, "prev_key": old_key or ""}
 
 
 def _move_operations(
@@ -270,6 +277,7 @@ def _projection_operation(change: _Change, profile: Mapping[str, Any]) -> TxUpda
                 "day": state["day"],
                 **({"periods": state["periods"]} if state["periods"] else {}),
                 **board_set,
+                **(_moved(state["rev"], change.old_key) if state["board_key"] != change.old_key else {}),
                 **({"merged": True} if state["merged"] else {}),
             },
             set_if_absent={

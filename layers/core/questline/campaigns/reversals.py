@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from questline.campaigns import ledger
-from questline.campaigns.ledger import Entry, balance_update, entry_item, task_xp_attribute
+from questline.campaigns.ledger import SPENT, Entry, balance_update, entry_item, task_xp_attribute
 from questline.errors import NotFound, Retryable, RuleViolation
 from questline.storage import get_table, keys
 from questline.storage.table import ConditionFailed, TxCheck, TxPut, TxUpdate, Update, equals, not_exists
@@ -91,6 +91,8 @@ def _taking(
     entry: dict[str, Any],
     held: dict[str, Any],
     details: dict[str, Any],
+    *,
+    spends_lots: bool = False,
 ) -> tuple[list[Any], int]:
     """The reversal entry of `entry` and the balance change, taking at most what the balance holds."""
     identity_id, bucket, xp = str(entry["identity_id"]), str(entry["bucket"]), int(entry["xp"])
@@ -126,7 +128,8 @@ def _taking(
         if entry.get("kind") == "completion" and action_id
         else None
     )
-    update = balance_update(entity_id, pid, identity_id, {bucket: -taken}, task_xp=task_xp)
+    spent = {SPENT: taken} if spends_lots and bucket == "xp" else None
+    update = balance_update(entity_id, pid, identity_id, {bucket: -taken}, task_xp=task_xp, also_add=spent)
     return [
         TxPut(item, condition=not_exists(), return_old_on_failure=True),
         TxUpdate(balance_key, update, condition=condition),
@@ -134,10 +137,18 @@ def _taking(
 
 
 def reverse(
-    entity_id: str, pid: str, identity_id: str, entry_id: str, reason: str, names: dict[str, str]
+    entity_id: str,
+    pid: str,
+    identity_id: str,
+    entry_id: str,
+    reason: str,
+    names: dict[str, str],
+    *,
+    spends_lots: bool = False,
 ) -> dict[str, Any]:
     """Reverse ledger entry `entry_id` of `identity_id` once (see the module's docstring). Answers
-    `{id, reversed_xp, unrecovered_xp, referrer_reversed_xp, already_reversed}`."""
+    `{id, reversed_xp, unrecovered_xp, referrer_reversed_xp, already_reversed}`. `spends_lots`: the
+    campaign's points expire, so what it takes counts as used, oldest credits first (`points_expiry`)."""
     done = get_table().get(keys.ledger_reversal(entity_id, pid, entry_id), consistent=True)
     if done is not None and done.get("identity_id") == identity_id:
         return _answer(done, already=True)
@@ -157,7 +168,7 @@ def reverse(
             link = keys.referee(entity_id, pid, share.referrer_id, identity_id)
             share_operations.append(TxUpdate(link, Update(add={"ref_xp": -int(share.entry["xp"])})))
         own = {**details, "referrer_reversed_xp": referrer_taken}
-        operations, taken = _taking(entity_id, pid, original, held, own)
+        operations, taken = _taking(entity_id, pid, original, held, own, spends_lots=spends_lots)
         operations += share_operations
         try:
             get_table().transact_write(operations)

@@ -32,6 +32,7 @@ from typing import Any, Literal, NamedTuple
 from questline import clock
 from questline.aws import client
 from questline.campaigns import leaderboard
+from questline.campaigns.points_expiry import due_keys_of
 from questline.errors import NotFound, Retryable
 from questline.identity.graph import PROFILE_FIELDS, partitions_of
 from questline.identity.names import KNOWN_FIELDS
@@ -259,7 +260,8 @@ def _sweep_participant(entity_id: str, pid: str, identity_id: str, budget: _Budg
     _leave_board(entity_id, pid, identity_id)
     _leave_recurring_boards(entity_id, pid, identity_id, budget)
     state = table.get(keys.participant(entity_id, pid, identity_id)) or {}
-    _drain(budget, keys.ledger_of(entity_id, pid, identity_id), index=GSI1)
+    # a credit whose points expire was filed in the points-expiry sweep's due index: gone with it
+    _drain(budget, keys.ledger_of(entity_id, pid, identity_id), index=GSI1, also=due_keys_of)
     used = table.get(keys.code_use(entity_id, pid, identity_id))
     if used is not None:
         label = str(used.get("user") or "")

@@ -121,6 +121,16 @@ tenant can address another's items. The docs' access-pattern page is generated f
                    : a conflict); a user's ledger in time order (GSI1)
     ledger_reversal ENT#{e}#CMP#{pid}#TXN#{entry_id} / #REV
                    : the one reversal of that entry (conditional put: reversed at most once)
+    ledger_expiry  ENT#{e}#CMP#{pid}#TXN#{entry_id} / #EXP
+                   GSI1 ENT#{e}#PRT#{pid}#{identity_id}#LEDGER / {at}#expiry:{entry_id}
+                   : what expired of that credit (conditional put: expires at most once); `points.expired`
+    points_notice  ENT#{e}#PRT#{pid}#{identity_id} / WARN#{entry_id}
+                   : that credit's points will expire (conditional put: once); `points.will_expire`
+    points_due     POINTSDUE#{YYYY-MM-DDTHH}#{shard} / {at_ms}#{e}#{pid}#{identity_id}#{lot_from}#{kind}
+                   : a credit to warn about (`warn`) or expire (`expire`) in that UTC hour (4 shards per
+                   : hour; TTL): the points-expiry sweep's Query, hour by hour, in time order
+    points_sweep   POINTSDUE#CURSOR / #CURSOR
+                   : where the points-expiry sweep stopped (hour, shard, last key)
     event_log      ENT#{e}#PRT#{pid}#{identity_id} / LOG#{log_id}
                    : an event sent with `env=dev`, kept in the preview's participant partition (`{pid}` is
                    : the preview's storage id): the preview's `GET /events`
@@ -476,6 +486,39 @@ def streak_due(
 
 def streak_sweep_cursor() -> Key:
     return _key("STREAKDUE#CURSOR", "#CURSOR")
+
+
+POINTS_DUE_SHARDS: Final = 4
+
+
+def points_due_partition(hour: str, shard: int) -> str:
+    """Credits to warn about or expire in `hour` (UTC, `YYYY-MM-DDTHH`), spread over `POINTS_DUE_SHARDS`
+    partitions per hour: the points-expiry sweep reads them hour by hour, never scans."""
+    return f"POINTSDUE#{hour}#{shard}"
+
+
+def points_due(
+    hour: str, shard: int, at_ms: int, entity_id: str, pid: str, identity_id: str, lot_from: int, kind: str
+) -> Key:
+    """Sorted by time within the partition, then by the credit's place in the person's order of credits
+    (`lot_from`): one person's credits expire oldest first."""
+    sort = f"{at_ms:015d}#{entity_id}#{pid}#{identity_id}#{lot_from:015d}#{kind}"
+    return _key(points_due_partition(hour, shard), sort)
+
+
+def points_sweep_cursor() -> Key:
+    return _key("POINTSDUE#CURSOR", "#CURSOR")
+
+
+def ledger_expiry(entity_id: str, pid: str, entry_id: str) -> Key:
+    """What expired of credit `entry_id`: beside the credit, so it expires at most once."""
+    return _key(f"ENT#{entity_id}#CMP#{pid}#TXN#{entry_id}", "#EXP")
+
+
+def points_notice(entity_id: str, pid: str, identity_id: str, entry_id: str) -> Key:
+    """The warning that credit `entry_id` will expire: once per credit, in the participant's partition
+    (an erasure takes it with the rest)."""
+    return _key(participant_partition(entity_id, pid, identity_id), f"WARN#{entry_id}")
 
 
 PROGRESS_PREFIX: Final = "PROG#"

@@ -21,6 +21,7 @@ HookId = Pid
 DeliveryStatus = Status
 MessageId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^msg_[0-9a-f]+$")]
 MAX_PIDS = 100
+MAX_TOP = 1000
 
 
 class HookModel(ApiModel):
@@ -33,6 +34,12 @@ class HookIn(HookModel):
     secret: str = Field(min_length=MIN_SECRET_LENGTH, max_length=MAX_SECRET_LENGTH)
     hook_id: HookId
     pids: list[Pid] = Field(default_factory=list, max_length=MAX_PIDS)
+    top: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_TOP,
+        description="scope `leaderboard` only: the places the hook watches (default 10)",
+    )
 
 
 class HookRefIn(HookModel):
@@ -50,6 +57,7 @@ class HookView(HookModel):
     uri: str
     pids: list[str]
     secret: str = Field(description="masked: `********`, or `whsec_********` for a whsec_ secret")
+    top: int | None = Field(default=None, description="scope `leaderboard`: the places the hook watches")
     created_at: str | None
     updated_at: str | None
 

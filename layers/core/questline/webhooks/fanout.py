@@ -41,6 +41,7 @@ SCOPE_BY_TYPE: dict[str, str] = {
     "referral": "referral",
     "widget_token": "user_login",
     "progress_event": "progress",
+    "points_notice": "user_reward",
 }
 IDENTITY_SCOPE = "identity"
 IDENTITY_EVENTS = ("identity.merged", "identity.conflict", "identity.erased")
@@ -54,8 +55,16 @@ PROGRESS_EVENTS = (
     "achievement.completed",
     "level.changed",
 )
-# Scope `leaderboard` (ours): `leaderboard.finished`, a recurring board's final top (`campaigns.finished`).
+# Scope `user_reward` carries two events of its own besides claimr's ledger changes (`points_expiry`):
+# the entry of an expiry (`points.expired`) and the warning before it (`points.will_expire`), each with
+# its item's `event` as the payload's type.
+POINTS_EVENTS = ("points.expired", "points.will_expire")
+# Scope `leaderboard` (ours): `leaderboard.rank_changed` when a participant whose score changed enters a
+# hook's top places, leaves them or moves inside them (`campaigns.rank_moves`), and `leaderboard.finished`,
+# a recurring board's final top places (`campaigns.finished`). No item of their own either.
 LEADERBOARD_SCOPE = "leaderboard"
+LEADERBOARD_EVENTS = ("leaderboard.rank_changed", "leaderboard.finished")
+DEFAULT_TOP = 10
 SCOPES = frozenset({*SCOPE_BY_TYPE.values(), IDENTITY_SCOPE, LEADERBOARD_SCOPE})
 _INTERNAL = frozenset({PK, SK, GSI1PK, GSI1SK, "type", "ttl"})
 
@@ -88,7 +97,8 @@ def build_message(source_id: str, item: Mapping[str, Any], hook: Mapping[str, An
     building it reads nothing, and a replayed record builds the same payload."""
     scope = SCOPE_BY_TYPE[str(item["type"])]
     happened = next((str(item[f]) for f in _TIME_FIELDS if item.get(f)), None)
-    event_type = str(item.get("event") or scope) if scope == PROGRESS_SCOPE else scope
+    named = scope == PROGRESS_SCOPE or item.get("event") in POINTS_EVENTS
+    event_type = str(item.get("event") or scope) if named else scope
     return _message(source_id, str(item["entity_id"]), scope, event_type, public_view(item), hook, happened)
 
 
@@ -179,6 +189,21 @@ def fan_out_campaign_event(
     `source_id` (a stream record's id) and hook; returns how many messages were queued."""
     hooks = [h for h in hooks_for(entity_id, scope) if not h.get("pids") or pid in h["pids"]]
     return _queue_once([_message(source_id, entity_id, scope, event_type, data, hook, at) for hook in hooks])
+
+
+def fan_out_per_hook(
+    source_id: str,
+    entity_id: str,
+    scope: str,
+    event_type: str,
+    messages: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]],
+    at: str,
+) -> int:
+    """Queue one event whose data differs by hook (`(hook, data)` pairs), once per `source_id` and hook;
+    returns how many messages were queued."""
+    return _queue_once(
+        [_message(source_id, entity_id, scope, event_type, data, hook, at) for hook, data in messages]
+    )
 
 
 def campaign_hooks(entity_id: str, pid: str, scope: str) -> bool:

@@ -1,7 +1,8 @@
 """An entity's webhooks: register (upsert by scope and hook id), list, delete; its deliveries: list and
 redeliver. Every key is built from the caller's entity id, so one tenant never reaches another's hooks.
 
-    webhook  ENT#{e} / HOOK#{scope}#{hook_id}   {scope, hook_id, uri, secret, pids, created_at, updated_at}
+    webhook  ENT#{e} / HOOK#{scope}#{hook_id}
+             {scope, hook_id, uri, secret, pids, top?, created_at, updated_at}
 """
 
 from __future__ import annotations
@@ -17,18 +18,30 @@ from questline.storage.cursor import decode_cursor, encode_cursor
 from questline.storage.keys import GSI1, GSI1PK
 from questline.storage.table import ConditionFailed, Update, equals, exists
 from questline.webhooks import records
-from questline.webhooks.fanout import IDENTITY_SCOPE, enqueue, hooks_for
+from questline.webhooks.fanout import DEFAULT_TOP, IDENTITY_SCOPE, LEADERBOARD_SCOPE, enqueue, hooks_for
 from questline.webhooks.signing import check_secret, masked
 from questline.webhooks.targets import resolve_target
 
 
-def register(entity_id: str, scope: str, hook_id: str, uri: str, secret: str, pids: Sequence[str]) -> None:
-    """Create the hook, or replace its uri, secret and campaigns: one write, no read. The address checks
-    run first; nothing is written when they refuse."""
+def register(
+    entity_id: str,
+    scope: str,
+    hook_id: str,
+    uri: str,
+    secret: str,
+    pids: Sequence[str],
+    *,
+    top: int | None = None,
+) -> None:
+    """Create the hook, or replace its uri, secret, campaigns (and, for scope `leaderboard`, the places it
+    watches: `top`, `DEFAULT_TOP` when not given): one write, no read. The address checks run first;
+    nothing is written when they refuse."""
     if scope == IDENTITY_SCOPE and pids:
         raise BadRequest(
             "pids do not apply to the identity scope: identities belong to the entity", field="pids"
         )
+    if top is not None and scope != LEADERBOARD_SCOPE:
+        raise BadRequest("top applies to the leaderboard scope only", field="top")
     check_secret(secret)
     resolve_target(uri, allow_loopback=get_settings().allow_loopback_webhooks)
     now = clock.iso()
@@ -44,6 +57,7 @@ def register(entity_id: str, scope: str, hook_id: str, uri: str, secret: str, pi
                 "secret": secret,
                 "pids": list(dict.fromkeys(pids)),
                 "updated_at": now,
+                **({"top": top or DEFAULT_TOP} if scope == LEADERBOARD_SCOPE else {}),
             },
             set_if_absent={"created_at": now},
         ),
@@ -58,6 +72,7 @@ def hook_view(hook: dict[str, Any]) -> dict[str, Any]:
         "uri": hook["uri"],
         "pids": list(hook.get("pids") or []),
         "secret": masked(str(hook["secret"])),
+        "top": int(hook["top"]) if hook.get("top") is not None else None,
         "created_at": hook.get("created_at"),
         "updated_at": hook.get("updated_at"),
     }
