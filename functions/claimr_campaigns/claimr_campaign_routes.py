@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
@@ -102,9 +102,36 @@ def get_leaderboard(
     around: Annotated[
         int | None, Query(ge=1, le=50, description="the N entries above and below the user")
     ] = None,
+    period: Annotated[
+        Literal["daily", "weekly", "monthly"] | None,
+        Query(description="a recurring board the campaign keeps (`leaderboard.periods`): the current one"),
+    ] = None,
+    at: Annotated[
+        str | None,
+        Query(
+            min_length=10,
+            max_length=10,
+            description="with `period`: the board of the period holding this local date (YYYY-MM-DD)",
+        ),
+    ] = None,
+    season: Annotated[
+        int | None,
+        Query(ge=0, le=49, description="a season's board (its index, from 0; `leaderboard.seasons`)"),
+    ] = None,
 ) -> QuestOk[dict[str, Any]]:
     return QuestOk(
-        data=claimr.leaderboard_view(caller, pid, account, platform, limit=limit, after=after, around=around)
+        data=claimr.leaderboard_view(
+            caller,
+            pid,
+            account,
+            platform,
+            limit=limit,
+            after=after,
+            around=around,
+            period=period,
+            at=at,
+            season=season,
+        )
     )
 
 

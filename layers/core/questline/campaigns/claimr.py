@@ -840,8 +840,12 @@ def leaderboard_view(
     limit: int | None,
     after: str | None,
     around: int | None,
+    period: str | None = None,
+    at: str | None = None,
+    season: int | None = None,
 ) -> dict[str, Any]:
-    """`GET /leaderboard` (live campaigns only: previews have no leaderboard)."""
+    """`GET /leaderboard` (live campaigns only: previews have no leaderboard): the all-time board, or a
+    recurring one (`period`, `at`, `season`)."""
     _scope(str(caller.entity_id), pid, None)
     try:
         user = requested_user(caller, account, platform)
@@ -855,6 +859,9 @@ def leaderboard_view(
         after=after,
         around_count=around,
         user_named=account is not None and platform is not None,
+        period=period,
+        at=at,
+        season=season,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictBool, StrictInt
 
 from questline.errors import BadRequest
 from questline.http.models import ApiModel
@@ -138,6 +138,15 @@ class ReferralRules(CampaignModel):
 class LeaderboardRules(CampaignModel):
     tasks: list[Identifier] = Field(default_factory=list, max_length=200)
     max_entries: Annotated[StrictInt, Field(ge=1, le=10_000)] = 150
+    periods: list[Literal["daily", "weekly", "monthly"]] = Field(
+        default_factory=list,
+        max_length=3,
+        description="recurring boards besides the all-time one, starting again every local day, ISO week "
+        "or month in the campaign's timezone (`GET /leaderboard?period=`)",
+    )
+    seasons: StrictBool = Field(
+        default=False, description="a board per season: the XP earned in it (`GET /leaderboard?season=`)"
+    )
 
 
 class Streak(CampaignModel):
@@ -359,6 +368,10 @@ def check_campaign(campaign: Campaign, campaign_id: str) -> Campaign:
             )
         _known(boost.actions, set(action_ids), f"boosts.{index}.actions")
     _known(campaign.leaderboard.tasks, known, "leaderboard.tasks")
+    if len(set(campaign.leaderboard.periods)) != len(campaign.leaderboard.periods):
+        raise BadRequest("leaderboard.periods: a period is named twice", field="leaderboard.periods")
+    if campaign.leaderboard.seasons and not campaign.seasons:
+        raise BadRequest("leaderboard.seasons: the campaign has no seasons", field="leaderboard.seasons")
     _check_expiry(campaign.expiry)
     check_notifications(campaign.notifications)
     return campaign

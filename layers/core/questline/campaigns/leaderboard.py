@@ -30,14 +30,14 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from questline.campaigns import store
+from questline.campaigns import recurring, store
 from questline.campaigns.ledger import task_xp_attribute
-from questline.errors import BadRequest, NotFound
+from questline.errors import BadRequest
 from questline.identity.public_ids import public_user_id
 from questline.storage import get_table, keys
 from questline.storage.cursor import decode_cursor, encode_cursor
 from questline.storage.keys import GSI2, GSI2PK, GSI2SK, PK, SK, Key
-from questline.storage.table import TxUpdate, Update
+from questline.storage.table import TxDelete, TxUpdate, Update
 
 SCORE_DIGITS = 10
 MAX_SCORE = 10**SCORE_DIGITS - 1  # higher scores rank as this one
@@ -51,6 +51,7 @@ SHARDED_LEVELS = 5  # the score's levels: the nodes most changes write
 SHARDS = 2  # items per node of those levels; shard 0 is the unsharded node's own item
 MAX_PAGE = 1000
 MAX_AROUND = 50
+ALL = keys.ALL_TIME_BOARD
 
 
 def board_key(score: int, reached_ms: int) -> str | None:
@@ -62,8 +63,9 @@ def board_key(score: int, reached_ms: int) -> str | None:
 
 
 def _path(key: str) -> list[tuple[str, str]]:
-    """(node prefix, the key's two digits at that node) for every level."""
-    return [(key[: 2 * level], key[2 * level : 2 * level + 2]) for level in range(LEVELS)]
+    """(node prefix, the key's two digits at that node) for every level (11 for the all-time board's keys,
+    5 for a recurring board's score-only keys)."""
+    return [(key[: 2 * level], key[2 * level : 2 * level + 2]) for level in range(len(key) // 2)]
 
 
 def tree_changes(old_key: str | None, new_key: str | None) -> dict[str, dict[str, int]]:
@@ -100,21 +102,24 @@ def shard_of(seed: str) -> int:
     return int(hashlib.blake2b(seed.encode(), digest_size=2).hexdigest(), 16) % SHARDS
 
 
-def node_key(entity_id: str, pid: str, prefix: str, shard: int = 0) -> Key:
+def node_key(entity_id: str, pid: str, prefix: str, shard: int = 0, board: str = ALL) -> Key:
     sharded = shard and len(prefix) < 2 * SHARDED_LEVELS
-    return keys.board_node(entity_id, pid, f"{prefix}#s{shard}" if sharded else prefix)
+    return keys.board_node(entity_id, pid, f"{prefix}#s{shard}" if sharded else prefix, board)
 
 
 def node_operations(
-    entity_id: str, pid: str, changes: Mapping[str, Mapping[str, int]], shard: int = 0
+    entity_id: str, pid: str, changes: Mapping[str, Mapping[str, int]], shard: int = 0, board: str = ALL
 ) -> list[TxUpdate]:
-    """The updates that add `changes` (per node prefix) to the tree, the upper levels in `shard`."""
+    """The updates that add `changes` (per node prefix) to a board's tree, the upper levels in `shard`."""
+    named = {
+        "type": "board_node",
+        "entity_id": entity_id,
+        "pid": pid,
+        **({} if board == ALL else {"board": board}),
+    }
     return [
         TxUpdate(
-            node_key(entity_id, pid, prefix, shard),
-            Update(
-                add=dict(counters), set_if_absent={"type": "board_node", "entity_id": entity_id, "pid": pid}
-            ),
+            node_key(entity_id, pid, prefix, shard, board), Update(add=dict(counters), set_if_absent=named)
         )
         for prefix, counters in sorted(changes.items())
         if counters
@@ -122,16 +127,16 @@ def node_operations(
 
 
 def tree_operations(
-    entity_id: str, pid: str, old_key: str | None, new_key: str | None, shard: int = 0
+    entity_id: str, pid: str, old_key: str | None, new_key: str | None, shard: int = 0, board: str = ALL
 ) -> list[TxUpdate]:
-    return node_operations(entity_id, pid, tree_changes(old_key, new_key), shard)
+    return node_operations(entity_id, pid, tree_changes(old_key, new_key), shard, board)
 
 
-def _path_keys(entity_id: str, pid: str, key: str) -> list[Key]:
+def _path_keys(entity_id: str, pid: str, key: str, board: str = ALL) -> list[Key]:
     found: list[Key] = []
     for prefix, _ in _path(key):
         shards = SHARDS if len(prefix) < 2 * SHARDED_LEVELS else 1
-        found.extend(node_key(entity_id, pid, prefix, shard) for shard in range(shards))
+        found.extend(node_key(entity_id, pid, prefix, shard, board) for shard in range(shards))
     return found
 
 
@@ -150,12 +155,7 @@ def _summed(items: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
 def counted_tasks(entity_id: str, pid: str) -> Sequence[str]:
     """The actions whose XP the board counts (empty: every change of the balance). A campaign tried only as
     a draft (`env=dev`) counts by its draft."""
-    for draft in (False, True):
-        try:
-            return store.load(entity_id, pid, draft=draft).campaign.leaderboard.tasks
-        except NotFound:
-            continue
-    return ()
+    return recurring.rules_of(entity_id, pid).tasks
 
 
 def score_of(balance: Mapping[str, Any], tasks: Sequence[str]) -> int:
@@ -179,6 +179,25 @@ def board_fields(
     }, []
 
 
+def entry_operation(
+    entity_id: str, pid: str, identity_id: str, move: recurring.Move, profile: Mapping[str, Any]
+) -> TxUpdate | TxDelete:
+    """What a participant's entry on a recurring board becomes (its key there is the listing key's score
+    digits: ties share a rank; the listing orders them by the moment they reached it). A participant
+    who leaves the board (a score there of zero or less) leaves no entry."""
+    at = keys.board_entry(entity_id, pid, move.board, identity_id)
+    if move.new is None:
+        return TxDelete(at)
+    fields, _ = board_fields(entity_id, pid, identity_id, move.new, profile)
+    fields.update(
+        board_key=recurring.rank_key(move.new),
+        score=move.score,
+        **keys.board_listing(entity_id, pid, move.new, identity_id, move.board),
+    )
+    named = {"type": "board_entry", "entity_id": entity_id, "pid": pid, "identity_id": identity_id}
+    return TxUpdate(at, Update(set=fields, set_if_absent={**named, "board": move.board}))
+
+
 # --- reads ------------------------------------------------------------------------------------------
 
 
@@ -187,10 +206,10 @@ class Rank(NamedTuple):
     size: int
 
 
-def rank_of(entity_id: str, pid: str, key: str) -> Rank:
+def rank_of(entity_id: str, pid: str, key: str, board: str = ALL) -> Rank:
     """The rank of `key` and the board's size: one BatchGetItem of the key's eleven nodes (the upper
-    levels' shards summed)."""
-    found = _summed(get_table().batch_get(_path_keys(entity_id, pid, key)))
+    levels' shards summed; a recurring board's five, each in two shards)."""
+    found = _summed(get_table().batch_get(_path_keys(entity_id, pid, key, board)))
     below = 0
     for prefix, digits in _path(key):
         node = found.get(prefix, {})
@@ -212,14 +231,16 @@ def ranks_of(entity_id: str, pid: str, board_keys: Sequence[str]) -> list[int]:
     return ranks
 
 
-def size_of(entity_id: str, pid: str) -> int:
-    roots = get_table().batch_get([node_key(entity_id, pid, ROOT, shard) for shard in range(SHARDS)])
+def size_of(entity_id: str, pid: str, board: str = ALL) -> int:
+    roots = get_table().batch_get([node_key(entity_id, pid, ROOT, shard, board) for shard in range(SHARDS)])
     return _summed(roots).get(ROOT, {}).get(SIZE, 0)
 
 
-def standing_of(entity_id: str, pid: str, identity_id: str) -> dict[str, Any] | None:
-    """The participant's entry (its projection item), when it is on the board."""
-    item = get_table().get(keys.stats_projection(entity_id, pid, identity_id))
+def standing_of(entity_id: str, pid: str, identity_id: str, board: str = ALL) -> dict[str, Any] | None:
+    """The participant's entry (its projection item, or its entry on a recurring board), when it is on
+    the board."""
+    at = keys.stats_projection(entity_id, pid, identity_id)
+    item = get_table().get(at if board == ALL else keys.board_entry(entity_id, pid, board, identity_id))
     return item if item and item.get("board_key") else None
 
 
@@ -254,9 +275,9 @@ class Page(NamedTuple):
     next: str | None
 
 
-def page(entity_id: str, pid: str, limit: int, cursor: str | None) -> Page:
+def page(entity_id: str, pid: str, limit: int, cursor: str | None, board: str = ALL) -> Page:
     """A page of the board from the top, or from where `cursor` left off."""
-    partition = keys.board_ranks(entity_id, pid)
+    partition = keys.board_ranks(entity_id, pid, board)
     start = decode_cursor(cursor, partition_attr=GSI2PK, partition=partition, field="after")
     seen, last = 0, None
     if start is not None:
@@ -278,11 +299,11 @@ def page(entity_id: str, pid: str, limit: int, cursor: str | None) -> Page:
 
 
 def around(
-    entity_id: str, pid: str, standing: Mapping[str, Any], rank: int, count: int
+    entity_id: str, pid: str, standing: Mapping[str, Any], rank: int, count: int, board: str = ALL
 ) -> list[dict[str, Any]]:
     """The `count` entries above a participant (whose rank is `rank`), the participant, and the `count`
     below: two queries of at most `count` entries."""
-    table, partition = get_table(), keys.board_ranks(entity_id, pid)
+    table, partition = get_table(), keys.board_ranks(entity_id, pid, board)
     at = str(standing[GSI2SK])
     above = table.query(partition, index=GSI2, before=at, forward=False, limit=count).items
     below = table.query(partition, index=GSI2, after=at, limit=count).items
@@ -307,23 +328,30 @@ def view(
     after: str | None = None,
     around_count: int | None = None,
     user_named: bool = False,
+    period: str | None = None,
+    at: str | None = None,
+    season: int | None = None,
 ) -> dict[str, Any]:
     """`GET /leaderboard`: a page of the board from the top (the campaign's `max_entries` by default), or
     the entries around a user; when a user is named (`user_named`, or `identity_id` known), their rank:
-    None when they are not on the board, or not known at all."""
+    None when they are not on the board, or not known at all. The all-time board, or the recurring board
+    that `period` (with `at`, a past one) or `season` name (`recurring.board_of`)."""
     campaign = store.load(entity_id, pid).campaign
-    standing = standing_of(entity_id, pid, identity_id) if identity_id else None
-    placed = rank_of(entity_id, pid, str(standing["board_key"])) if standing else None
+    board = recurring.board_of(campaign, period, at, season)
+    standing = standing_of(entity_id, pid, identity_id, board) if identity_id else None
+    placed = rank_of(entity_id, pid, str(standing["board_key"]), board) if standing else None
     answer: dict[str, Any] = {"live": True}
     if around_count:
         if identity_id is None and not user_named:
             raise BadRequest("around needs the user's account and platform", field="around")
-        entries = around(entity_id, pid, standing, placed.rank, around_count) if standing and placed else []
+        entries = (
+            around(entity_id, pid, standing, placed.rank, around_count, board) if standing and placed else []
+        )
         answer.update(leaderboard=entries, next=None)
     else:
-        found = page(entity_id, pid, min(limit or campaign.leaderboard.max_entries, MAX_PAGE), after)
+        found = page(entity_id, pid, min(limit or campaign.leaderboard.max_entries, MAX_PAGE), after, board)
         answer.update(leaderboard=found.entries, next=found.next)
     if identity_id is not None or user_named:
         answer["rank"] = placed.rank if placed else None
-    answer["total"] = placed.size if placed else size_of(entity_id, pid)
+    answer["total"] = placed.size if placed else size_of(entity_id, pid, board)
     return answer

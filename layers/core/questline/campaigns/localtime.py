@@ -1,11 +1,11 @@
 """A person's own calendar: local days and ISO weeks in an IANA timezone (`zoneinfo`, with the `tzdata`
 package in the layer whether or not the runtime ships zone data).
 
-A local window is named by its period key: the local date (`2026-12-03`) for a day, the ISO week
-(`2026-W49`, weeks start on Monday) for a week. Keys of one kind sort as their periods do, so "a later
-period" is a string comparison, whatever timezone each key was taken in: a person who moves west sees
-the day they were credited for again and is not credited twice; one who moves east reaches the next day
-sooner and loses none.
+A local window is named by its period key: the local date (`2026-12-03`) for a day, the ISO week (`2026-W49`,
+weeks start on Monday) for a week, `2026-12` for a month (leaderboards only). Keys of one kind sort as their
+periods do, so "a later period" is a string comparison, whatever timezone each key was taken in: a person who
+moves west sees the day they were credited for again and is not credited twice; one who moves east reaches the
+next day sooner and loses none.
 """
 
 from __future__ import annotations
@@ -43,16 +43,19 @@ def local_date(at: float, tz: ZoneInfo) -> date:
     return datetime.fromtimestamp(at, tz).date()
 
 
-def _key_of_date(period: str, day: date) -> str:
+def key_of_date(period: str, day: date) -> str:
+    """The key of the local day, ISO week or month (`month`/`monthly`: `2026-12`) holding `day`."""
     if period in ("day", "daily"):
         return day.isoformat()
+    if period in ("month", "monthly"):
+        return f"{day.year:04d}-{day.month:02d}"
     year, week, _ = day.isocalendar()
     return f"{year:04d}-W{week:02d}"
 
 
 def period_key(period: str, at: float, tz: ZoneInfo) -> str:
     """The key of the local day (`day`/`daily`) or ISO week (`week`/`weekly`) that `at` falls in."""
-    return _key_of_date(period, local_date(at, tz))
+    return key_of_date(period, local_date(at, tz))
 
 
 def first_day(period: str, key: str) -> date:
@@ -77,7 +80,7 @@ def next_period_start(period: str, key: str, tz: ZoneInfo) -> float:
 def shift(period: str, key: str, periods: int) -> str:
     """The key `periods` periods after (or before, when negative) `key`."""
     days = 1 if period in ("day", "daily") else 7
-    return _key_of_date(period, first_day(period, key) + timedelta(days=days * periods))
+    return key_of_date(period, first_day(period, key) + timedelta(days=days * periods))
 
 
 def periods_between(period: str, earlier: str, later: str) -> int:

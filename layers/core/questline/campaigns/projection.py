@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from questline import clock
-from questline.campaigns import leaderboard, stats
+from questline.campaigns import finished, leaderboard, recurring, stats
 from questline.errors import Retryable
 from questline.storage import get_table, keys
-from questline.storage.table import ConditionFailed, TxUpdate, Update, equals, not_exists
+from questline.storage.table import ConditionFailed, TxDelete, TxUpdate, Update, equals, not_exists
 
 ATTEMPTS = 8
 
@@ -26,7 +26,9 @@ def apply_balance(balance: Mapping[str, Any]) -> bool:
     entity_id, pid, identity_id = str(balance["entity_id"]), str(balance["pid"]), str(balance["identity_id"])
     rev, total = int(balance.get("rev", 0)), int(balance.get("total", 0))
     merged = bool(balance.get("merged_into"))  # the participant merged into another: no longer counted
-    score = leaderboard.score_of(balance, leaderboard.counted_tasks(entity_id, pid))
+    rules = recurring.rules_of(entity_id, pid)
+    score = leaderboard.score_of(balance, rules.tasks)
+    at_ms = int(balance.get("at") or clock.now() * 1000)
     table = get_table()
     at = keys.stats_projection(entity_id, pid, identity_id)
     for _ in range(ATTEMPTS):
@@ -43,13 +45,24 @@ def apply_balance(balance: Mapping[str, Any]) -> bool:
         elif seen is not None and int(seen.get("score", 0)) == score:
             new_key = old_key  # the same score: the participant keeps the moment it reached it
         else:
-            reached_ms = int(balance.get("at") or clock.now() * 1000)
-            new_key = leaderboard.board_key(score, reached_ms)
-        board_set: dict[Any, Any] = {}
+            new_key = leaderboard.board_key(score, at_ms)
+        periods, moves = recurring.advance(
+            seen.get("periods") if seen else None,
+            int(seen.get("score", 0)) if seen else 0,
+            score,
+            total,
+            at_ms,
+            merged,
+            rules,
+            leaderboard.board_key,
+        )
+        board_set: dict[Any, Any] = {"periods": periods} if periods else {}
         board_remove: list[str] = []
+        joining = (new_key != old_key and new_key is not None) or any(m.new for m in moves)
+        profile = (table.get(keys.identity(entity_id, identity_id)) or {}) if joining else {}
         if new_key != old_key:  # joining, moving on or leaving the board: the entry shows the latest name
-            profile = (table.get(keys.identity(entity_id, identity_id)) or {}) if new_key else {}
-            board_set, board_remove = leaderboard.board_fields(entity_id, pid, identity_id, new_key, profile)
+            fields, board_remove = leaderboard.board_fields(entity_id, pid, identity_id, new_key, profile)
+            board_set.update(fields)
         day = stats.day_of()
         operations: list[Any] = [
             TxUpdate(
@@ -76,6 +89,7 @@ def apply_balance(balance: Mapping[str, Any]) -> bool:
             ),
             *stats.operations(entity_id, pid, seen, total, day, merged=merged),
             *leaderboard.tree_operations(entity_id, pid, old_key, new_key),
+            *_move_operations(entity_id, pid, identity_id, moves, profile, 0),
         ]
         try:
             table.transact_write(operations)
@@ -89,6 +103,24 @@ def _moved(rev: int, old_key: str | None) -> dict[str, Any]:
     """What a projection keeps of its last move on the board: the revision that moved it and the key it
     left ("" when it joined), which `campaigns.rank_moves` reads to tell the move's old rank."""
     return {"moved_rev": rev, "prev_key": old_key or ""}
+
+
+def _move_operations(
+    entity_id: str,
+    pid: str,
+    identity_id: str,
+    moves: Sequence[recurring.Move],
+    profile: Mapping[str, Any],
+    shard: int,
+) -> list[TxUpdate | TxDelete]:
+    """A participant's entries and count-tree changes on the recurring boards it moves on."""
+    found: list[TxUpdate | TxDelete] = []
+    for move in moves:
+        found.append(leaderboard.entry_operation(entity_id, pid, identity_id, move, profile))
+        found += leaderboard.tree_operations(
+            entity_id, pid, recurring.rank_key(move.old), recurring.rank_key(move.new), shard, move.board
+        )
+    return found
 
 
 # --- a stream batch at once -----------------------------------------------------------------------------
@@ -108,9 +140,13 @@ class _Change:
         self.old_key: str | None = seen.get("board_key") if seen else None
         self.state: dict[str, Any] | None = None  # rev, total, score, board_key, merged, day as counted
         self.stats: list[TxUpdate] = []  # the statistics' changes, record by record
+        self.moves: dict[str, recurring.Move] = {}  # per recurring board: first old entry to last new one
+
+    def board_moves(self) -> list[recurring.Move]:
+        return [m for _, m in sorted(self.moves.items()) if m.old != m.new]
 
 
-def _advance(change: _Change, balance: Mapping[str, Any], tasks: Any) -> None:
+def _advance(change: _Change, balance: Mapping[str, Any], rules: recurring.Rules) -> None:
     """Move `change` on by one balance record exactly as `apply_balance` would count it."""
     state = change.state if change.state is not None else dict(change.seen or {})
     counted = change.state is not None or change.seen is not None
@@ -122,14 +158,28 @@ def _advance(change: _Change, balance: Mapping[str, Any], tasks: Any) -> None:
         return
     if counted and state.get("merged"):
         return
-    score = leaderboard.score_of(balance, tasks)
+    score = leaderboard.score_of(balance, rules.tasks)
+    at_ms = int(balance.get("at") or clock.now() * 1000)
     old_key = state.get("board_key") if counted else None
     if merged:
         new_key = None
     elif counted and int(state.get("score", 0)) == score:
         new_key = old_key
     else:
-        new_key = leaderboard.board_key(score, int(balance.get("at") or clock.now() * 1000))
+        new_key = leaderboard.board_key(score, at_ms)
+    periods, moves = recurring.advance(
+        state.get("periods") if counted else None,
+        int(state.get("score", 0)) if counted else 0,
+        score,
+        int(balance.get("total", 0)),
+        at_ms,
+        merged,
+        rules,
+        leaderboard.board_key,
+    )
+    for move in moves:
+        first = change.moves.get(move.board)
+        change.moves[move.board] = move if first is None else move._replace(old=first.old)
     day = stats.day_of()
     change.stats.extend(
         stats.operations(
@@ -148,6 +198,7 @@ def _advance(change: _Change, balance: Mapping[str, Any], tasks: Any) -> None:
         "board_key": new_key,
         "merged": merged or bool(state.get("merged")),
         "day": day,
+        "periods": periods,
     }
 
 
@@ -162,7 +213,7 @@ def apply_batch(balances: Sequence[Mapping[str, Any]]) -> None:
     for balance in balances:
         by_campaign.setdefault((str(balance["entity_id"]), str(balance["pid"])), []).append(balance)
     for (entity_id, pid), records in by_campaign.items():
-        tasks = leaderboard.counted_tasks(entity_id, pid)
+        rules = recurring.rules_of(entity_id, pid)
         order: list[str] = []
         per_user: dict[str, list[Mapping[str, Any]]] = {}
         for balance in records:
@@ -180,13 +231,17 @@ def apply_batch(balances: Sequence[Mapping[str, Any]]) -> None:
         for identity_id in order:
             change = _Change(per_user[identity_id][0], seen.get(identity_id))
             for balance in per_user[identity_id]:
-                _advance(change, balance, tasks)
+                _advance(change, balance, rules)
             if change.state is not None:
                 changes.append(change)
         moving = [
             c.identity_id
             for c in changes
-            if c.state and c.state["board_key"] and c.state["board_key"] != c.old_key
+            if c.state
+            and (
+                (c.state["board_key"] and c.state["board_key"] != c.old_key)
+                or any(m.new for m in c.board_moves())
+            )
         ]
         profiles = {
             str(item["identity_id"]): item
@@ -200,6 +255,7 @@ def apply_batch(balances: Sequence[Mapping[str, Any]]) -> None:
                 for change in chunk:  # someone else counted one of them meanwhile: one by one
                     for balance in per_user[change.identity_id]:
                         apply_balance(balance)
+        finished.check(entity_id, pid, rules, records)
 
 
 def _projection_operation(change: _Change, profile: Mapping[str, Any]) -> TxUpdate:
@@ -219,6 +275,7 @@ def _projection_operation(change: _Change, profile: Mapping[str, Any]) -> TxUpda
                 "total": state["total"],
                 "score": state["score"],
                 "day": state["day"],
+                **({"periods": state["periods"]} if state["periods"] else {}),
                 **board_set,
                 **(_moved(state["rev"], change.old_key) if state["board_key"] != change.old_key else {}),
                 **({"merged": True} if state["merged"] else {}),
@@ -250,6 +307,10 @@ def _chunks(entity_id: str, pid: str, changes: list[_Change]) -> list[list[_Chan
     touched: set[str] = set()
     for change in changes:
         mine = {f"N{p}" for p in _tree(change)} | {str(op.key[keys.SK]) for op in _stats_changes(change)}
+        for move in change.board_moves():
+            mine.add(f"E{move.board}#{change.identity_id}")
+            tree = leaderboard.tree_changes(recurring.rank_key(move.old), recurring.rank_key(move.new))
+            mine |= {f"{move.board}#N{p}" for p in tree}
         if current and len(current) + 1 + len(touched | mine) > TRANSACTION_ITEMS:
             chunks.append(current)
             current, touched = [], set()
@@ -262,11 +323,23 @@ def _chunks(entity_id: str, pid: str, changes: list[_Change]) -> list[list[_Chan
 
 def _chunk_operations(
     entity_id: str, pid: str, chunk: list[_Change], profiles: Mapping[str, Mapping[str, Any]]
-) -> list[TxUpdate]:
+) -> list[TxUpdate | TxDelete]:
     tree: dict[str, dict[str, int]] = {}
+    boards: dict[str, dict[str, dict[str, int]]] = {}  # the recurring boards' trees
+    entries: list[TxUpdate | TxDelete] = []
     summed: dict[str, TxUpdate] = {}
     for change in chunk:
         leaderboard.add_changes(tree, _tree(change))
+        for move in change.board_moves():
+            entries.append(
+                leaderboard.entry_operation(
+                    entity_id, pid, change.identity_id, move, profiles.get(change.identity_id, {})
+                )
+            )
+            leaderboard.add_changes(
+                boards.setdefault(move.board, {}),
+                leaderboard.tree_changes(recurring.rank_key(move.old), recurring.rank_key(move.new)),
+            )
         for op in _stats_changes(change):
             sk = str(op.key[keys.SK])
             if sk not in summed:
@@ -287,4 +360,10 @@ def _chunk_operations(
             if any(op.update.add.values())
         ),
         *leaderboard.node_operations(entity_id, pid, tree, shard),
+        *entries,
+        *(
+            op
+            for board, changes in sorted(boards.items())
+            for op in leaderboard.node_operations(entity_id, pid, changes, shard, board)
+        ),
     ]

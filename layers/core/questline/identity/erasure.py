@@ -39,7 +39,16 @@ from questline.identity.names import KNOWN_FIELDS
 from questline.settings import get_settings
 from questline.storage import get_table, keys
 from questline.storage.keys import GSI1, GSI2, PK, SK
-from questline.storage.table import ConditionFailed, TxPut, TxUpdate, Update, equals, exists, not_exists
+from questline.storage.table import (
+    ConditionFailed,
+    TxDelete,
+    TxPut,
+    TxUpdate,
+    Update,
+    equals,
+    exists,
+    not_exists,
+)
 
 ERASING: Literal["erasing"] = "erasing"
 ERASED: Literal["erased"] = "erased"
@@ -249,6 +258,7 @@ def _sweep_identity(entity_id: str, identity_id: str, budget: _Budget) -> None:
 def _sweep_participant(entity_id: str, pid: str, identity_id: str, budget: _Budget) -> None:
     table = get_table()
     _leave_board(entity_id, pid, identity_id)
+    _leave_recurring_boards(entity_id, pid, identity_id, budget)
     state = table.get(keys.participant(entity_id, pid, identity_id)) or {}
     # a credit whose points expire was filed in the points-expiry sweep's due index: gone with it
     _drain(budget, keys.ledger_of(entity_id, pid, identity_id), index=GSI1, also=due_keys_of)
@@ -325,6 +335,37 @@ def _leave_board(entity_id: str, pid: str, identity_id: str) -> None:
         except ConditionFailed:
             continue
     raise Retryable("the leaderboard projection kept changing; the erasure will carry on")
+
+
+def _leave_recurring_boards(entity_id: str, pid: str, identity_id: str, budget: _Budget) -> None:
+    """The participant's entries on the recurring boards (decision 10) go, each with its count in that
+    board's tree (conditional on the entry, so a sweep that runs again subtracts nothing twice). The
+    projection is a tombstone by now: the stream adds no entry again."""
+    from questline.campaigns import recurring
+
+    table = get_table()
+    partition = keys.stats_projection(entity_id, pid, identity_id)[PK]
+    start = None
+    while True:
+        if budget.exhausted:
+            raise _Stopped
+        page = table.query(
+            partition, begins_with=keys.BOARD_ENTRY_PREFIX, limit=25, consistent=True, start_key=start
+        )
+        for entry in page.items:
+            at = {PK: entry[PK], SK: entry[SK]}
+            board, key = str(entry["board"]), recurring.rank_key(entry.get("board_key"))
+            with suppress(ConditionFailed):
+                table.transact_write(
+                    [
+                        TxDelete(at, condition=exists()),
+                        *leaderboard.tree_operations(entity_id, pid, key, None, board=board),
+                    ]
+                )
+        budget.spend(len(page.items))
+        if page.last_key is None:
+            return
+        start = page.last_key
 
 
 def _finish(entity_id: str, root: Mapping[str, Any], ids: list[str], removed: int) -> None:

@@ -153,9 +153,17 @@ tenant can address another's items. The docs' access-pattern page is generated f
                    : the balance revision, total, score and day the statistics and the leaderboard have
                    : counted (the stream applies a revision once); while the score is above 0, the
                    : leaderboard in rank order: top N, pages, the users around a user (GSI2 Query, Limit)
+    board_entry    ENT#{e}#CMP#{pid}#PROJ#{identity_id} / #PROJ#{board}
+                   GSI2 ENT#{e}#CMP#{pid}#RANKS#{board} / {listing_key}#{identity_id}
+                   : a participant on a recurring board (`day#2026-12-04`, `week#2026-W49`,
+                   : `month#2026-12`, `season#0`): its score there; the board in rank order (GSI2)
+    board_periods  ENT#{e}#CMP#{pid}#BOARD#periods / #CURRENT
+                   : the current day, week and month of a campaign's recurring boards: the stream sends
+                   : `leaderboard.finished` when it counts a change of a later one (one GetItem a batch)
     board_node     ENT#{e}#CMP#{pid}#BOARD / N#{prefix}
                    : the leaderboard's count tree: a rank is one BatchGetItem of 11 nodes; the root's
-                   : `size` is the board's size
+                   : `size` is the board's size (a recurring board's tree, in `…#BOARD#{board}`: the
+                   : score's 5 levels)
     widget_token   WT#{sha256(token)} / #WT
                    : authenticate a widget token (one GetItem); the token itself is derived from the
                    : entity, the identity and a signing secret, so `GET /token` answers the same one
@@ -587,23 +595,46 @@ def stats_projection(entity_id: str, pid: str, identity_id: str) -> Key:
     return _key(f"ENT#{entity_id}#CMP#{pid}#PROJ#{identity_id}", "#PROJ")
 
 
-def board_nodes(entity_id: str, pid: str) -> str:
-    """The partition of a campaign's leaderboard count tree (`campaigns.leaderboard`)."""
-    return f"ENT#{entity_id}#CMP#{pid}#BOARD"
+ALL_TIME_BOARD: Final = "all"
 
 
-def board_node(entity_id: str, pid: str, prefix: str) -> Key:
-    return _key(board_nodes(entity_id, pid), f"N#{prefix}")
+def board_nodes(entity_id: str, pid: str, board: str = ALL_TIME_BOARD) -> str:
+    """The partition of a campaign's leaderboard count tree (`campaigns.leaderboard`): the all-time
+    board's, or a recurring board's (`day#2026-12-04`, `week#2026-W49`, `month#2026-12`, `season#0`)."""
+    base = f"ENT#{entity_id}#CMP#{pid}#BOARD"
+    return base if board == ALL_TIME_BOARD else f"{base}#{board}"
 
 
-def board_ranks(entity_id: str, pid: str) -> str:
+def board_node(entity_id: str, pid: str, prefix: str, board: str = ALL_TIME_BOARD) -> Key:
+    return _key(board_nodes(entity_id, pid, board), f"N#{prefix}")
+
+
+def board_ranks(entity_id: str, pid: str, board: str = ALL_TIME_BOARD) -> str:
     """The GSI2 partition listing a campaign's leaderboard entries in rank order."""
-    return f"ENT#{entity_id}#CMP#{pid}#RANKS"
+    base = f"ENT#{entity_id}#CMP#{pid}#RANKS"
+    return base if board == ALL_TIME_BOARD else f"{base}#{board}"
 
 
-def board_listing(entity_id: str, pid: str, board_key: str, identity_id: str) -> Key:
-    """A participant's place on its campaign's leaderboard (GSI2), set on its stats projection item."""
-    return {GSI2PK: board_ranks(entity_id, pid), GSI2SK: f"{board_key}#{identity_id}"}
+def board_listing(
+    entity_id: str, pid: str, board_key: str, identity_id: str, board: str = ALL_TIME_BOARD
+) -> Key:
+    """A participant's place on a leaderboard (GSI2): set on its stats projection item for the all-time
+    board, on its board entry for a recurring one."""
+    return {GSI2PK: board_ranks(entity_id, pid, board), GSI2SK: f"{board_key}#{identity_id}"}
+
+
+def board_periods(entity_id: str, pid: str) -> Key:
+    """The current period of each kind of a campaign's recurring boards (`leaderboard.finished`)."""
+    return _key(f"ENT#{entity_id}#CMP#{pid}#BOARD#periods", "#CURRENT")
+
+
+BOARD_ENTRY_PREFIX: Final = "#PROJ#"
+
+
+def board_entry(entity_id: str, pid: str, board: str, identity_id: str) -> Key:
+    """A participant's entry on one recurring board, beside its stats projection (so an erasure finds
+    every board the participant stood on with one Query of the projection's partition)."""
+    return _key(f"ENT#{entity_id}#CMP#{pid}#PROJ#{identity_id}", f"{BOARD_ENTRY_PREFIX}{board}")
 
 
 def widget_token(token_hash: str) -> Key:

@@ -60,9 +60,10 @@ PROGRESS_EVENTS = (
 # its item's `event` as the payload's type.
 POINTS_EVENTS = ("points.expired", "points.will_expire")
 # Scope `leaderboard` (ours): `leaderboard.rank_changed` when a participant whose score changed enters a
-# hook's top places, leaves them or moves inside them (`campaigns.rank_moves`). No item of its own either.
+# hook's top places, leaves them or moves inside them (`campaigns.rank_moves`), and `leaderboard.finished`,
+# a recurring board's final top places (`campaigns.finished`). No item of their own either.
 LEADERBOARD_SCOPE = "leaderboard"
-LEADERBOARD_EVENTS = ("leaderboard.rank_changed",)
+LEADERBOARD_EVENTS = ("leaderboard.rank_changed", "leaderboard.finished")
 DEFAULT_TOP = 10
 SCOPES = frozenset({*SCOPE_BY_TYPE.values(), IDENTITY_SCOPE, LEADERBOARD_SCOPE})
 _INTERNAL = frozenset({PK, SK, GSI1PK, GSI1SK, "type", "ttl"})
