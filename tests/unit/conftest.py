@@ -3,7 +3,10 @@ this process with the sample events from `events/` and each function's own envir
 
 from __future__ import annotations
 
+import functools
+import io
 import os
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
 
 from local import moto_fixes
 from local.events import load_event
@@ -145,6 +149,62 @@ class Aws:
         return handler_of(logical)(payload, LambdaContext())  # type: ignore[operator]
 
 
+@dataclass
+class _Provisioned:
+    """What the fixture's provisioning left in moto, once per worker: the template with its physical ids, and
+    the (empty) tables and queues as moto holds them, pickled. Each test gets its own unpickled copy: the
+    same resources, as empty as freshly created ones, without the ~100 ms of API calls a test (the tables'
+    streams included: a copy's shard holds no record)."""
+
+    template: bytes
+    tables: bytes
+    queues: bytes
+
+
+_provisioned: list[_Provisioned] = []  # at most one
+
+
+def _moto_resources() -> tuple[dict[str, Any], dict[str, Any]]:
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.sqs.models import sqs_backends
+
+    account = DEFAULT_ACCOUNT_ID
+    return dynamodb_backends[account][REGION].tables, sqs_backends[account][REGION].queues
+
+
+def _provision() -> Template:
+    """The template's tables and queues in the (fresh) mocked account, as the local stack creates them: by
+    the API the first time in a worker, then from that first time's pickled resources."""
+    from local.persistence import _Pickler
+
+    tables, queues = _moto_resources()
+    if _provisioned:
+        kept = _provisioned[0]
+        # pickled by this process, just below
+        tables.update(pickle.loads(kept.tables))
+        queues.update(pickle.loads(kept.queues))
+        template: Template = pickle.loads(kept.template)
+        return template
+    template = Template.load(stack_name="questline-test")
+    template.set_parameters({"Stage": "local"})
+    create_tables(template, boto3.client("dynamodb", region_name=REGION))
+    create_queues(template, boto3.client("sqs", region_name=REGION))
+    name_functions(template)
+    blobs = []
+    for resources in (tables, queues):
+        buffer = io.BytesIO()
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(dict(resources))
+        blobs.append(buffer.getvalue())
+    _provisioned.append(_Provisioned(pickle.dumps(template, protocol=pickle.HIGHEST_PROTOCOL), *blobs))
+    return template
+
+
+@functools.cache
+def _ssm() -> Any:
+    """The fixture's own SSM client, one per worker (moto answers any client while a mock is active)."""
+    return boto3.client("ssm", region_name=REGION)
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     for key in list(os.environ):
@@ -157,14 +217,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     # One boto3 default session for the whole run: moto would otherwise replace it for every test, and
     # each new session loads the endpoint rules and service models again (about 0.35 s a test).
     with mock_aws(config={"core": {"reset_boto3_session": False}}):
-        template = Template.load(stack_name="questline-test")
-        template.set_parameters({"Stage": "local"})
-        create_tables(template, boto3.client("dynamodb", region_name=REGION))
-        create_queues(template, boto3.client("sqs", region_name=REGION))
-        name_functions(template)
-        store_secrets(
-            template, boto3.client("ssm", region_name=REGION), operator_key_hash=secret_hash(operator_key)
-        )
+        template = _provision()
+        store_secrets(template, _ssm(), operator_key_hash=secret_hash(operator_key))
         monkeypatch.setenv("TABLE_NAME", str(template.physical["Table"]["Ref"]))
         monkeypatch.setenv("PARAMETER_PATH", str(template.parameters["ParameterPath"]))
         reset_all()
