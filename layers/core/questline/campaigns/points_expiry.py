@@ -32,11 +32,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from questline import clock
-from questline.campaigns import ledger
+from questline.campaigns import due_index, ledger
 from questline.campaigns.definition import Campaign, Expiry
 from questline.campaigns.ledger import SPENT, Entry, balance_update, entry_item, task_xp_attribute
 from questline.campaigns.preview import is_preview
@@ -53,7 +52,6 @@ MAX_ITEMS = 200  # due items one run reads at most (each one consistent read and
 MAX_HOURS = 48  # hours one run moves its cursor at most (an empty hour costs one Query per shard)
 DUE_TTL_SECONDS = 7 * 24 * 3600
 ATTEMPTS = 10
-_HOUR = "%Y-%m-%dT%H"
 
 
 class Lots(NamedTuple):
@@ -81,12 +79,7 @@ def unchanged(held: Mapping[str, Any]) -> Any:
     return equals("rev", held["rev"]) if "rev" in held else not_exists()
 
 
-def hour_of(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime(_HOUR)
-
-
-def _end_of(hour: str) -> float:
-    return (datetime.strptime(hour, _HOUR).replace(tzinfo=UTC) + timedelta(hours=1)).timestamp()
+hour_of = due_index.hour_of
 
 
 def shard_of(identity_id: str) -> int:
@@ -112,7 +105,7 @@ def due_item(
         "entry_id": entry_id,
         "kind": kind,
         "due_at": at_ms,
-        "ttl": int(_end_of(hour_of(at_ms / 1000))) + DUE_TTL_SECONDS,
+        "ttl": int(due_index.end_of(hour_of(at_ms / 1000))) + DUE_TTL_SECONDS,
     }
 
 
@@ -302,27 +295,22 @@ def sweep(now: float | None = None) -> dict[str, Any]:
     """One run: the due items of the hours that ended since the cursor, at most `MAX_ITEMS`, in time
     order within each shard (one person's credits always share a shard, so they expire oldest first)."""
     moment = clock.now() if now is None else now
-    table = get_table()
-    cursor = table.get(keys.points_sweep_cursor(), consistent=True) or {}
-    hour = str(cursor.get("hour") or hour_of(moment - 3600))
-    shard = int(cursor.get("shard", 0))
-    start = cursor.get("start")
-    read = expired = warned = hours = 0
-    while _end_of(hour) <= moment and read < MAX_ITEMS and hours < MAX_HOURS:
-        page = table.query(
-            keys.points_due_partition(hour, shard), start_key=start, limit=MAX_ITEMS - read, consistent=True
-        )
-        read += len(page.items)
-        for item in page.items:
-            if item.get("kind") == "expire":
-                expired += _expire(item)
-            else:
-                warned += _warn(item)
-        start = page.last_key
-        if start is None:
-            shard += 1
-            if shard >= keys.POINTS_DUE_SHARDS:
-                shard, hour, hours = 0, hour_of(_end_of(hour)), hours + 1
-    table.put({**keys.points_sweep_cursor(), "type": "points_sweep", "hour": hour, "shard": shard,
-               **({"start": start} if start else {})})  # fmt: skip
-    return {"read": read, "expired": expired, "warned": warned, "hour": hour, "shard": shard}
+    done = {"expired": 0, "warned": 0}
+
+    def handle(item: Mapping[str, Any]) -> None:
+        if item.get("kind") == "expire":
+            done["expired"] += _expire(dict(item))
+        else:
+            done["warned"] += _warn(dict(item))
+
+    run = due_index.work_off(
+        keys.points_sweep_cursor(),
+        "points_sweep",
+        keys.points_due_partition,
+        keys.POINTS_DUE_SHARDS,
+        handle,
+        moment,
+        max_items=MAX_ITEMS,
+        max_hours=MAX_HOURS,
+    )
+    return {"read": run.read, **done, "hour": run.hour, "shard": run.shard}

@@ -15,29 +15,17 @@ the state's version: a replay, a second run or activity arriving meanwhile never
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
 from typing import Any
 
 from questline import clock
-from questline.campaigns import engine, store
-from questline.storage import get_table, keys
+from questline.campaigns import due_index, engine, store
+from questline.storage import keys
 
 MAX_ITEMS = 200  # due items one run reads at most (each at most one participant read and one transaction)
 MAX_HOURS = 48  # hours one run moves its cursor at most (an empty hour costs one Query per shard)
 DUE_TTL_SECONDS = 7 * 24 * 3600
-_HOUR = "%Y-%m-%dT%H"
-
-
-def hour_of(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime(_HOUR)
-
-
-def _end_of(hour: str) -> float:
-    return (datetime.strptime(hour, _HOUR).replace(tzinfo=UTC) + timedelta(hours=1)).timestamp()
-
-
-def _next(hour: str) -> str:
-    return hour_of(_end_of(hour))
+hour_of = due_index.hour_of
 
 
 def shard_of(identity_id: str) -> int:
@@ -58,7 +46,7 @@ def due_item(
         "streak_id": streak_id,
         "last": last,
         "expires_at": int(expires_at),
-        "ttl": int(_end_of(hour)) + DUE_TTL_SECONDS,
+        "ttl": int(due_index.end_of(hour)) + DUE_TTL_SECONDS,
     }
 
 
@@ -84,23 +72,19 @@ def _lose(item: dict[str, Any], now: float) -> bool:
 def sweep(now: float | None = None) -> dict[str, Any]:
     """One run: the due items of the hours that ended since the cursor, at most `MAX_ITEMS`."""
     moment = clock.now() if now is None else now
-    table = get_table()
-    cursor = table.get(keys.streak_sweep_cursor(), consistent=True) or {}
-    hour = str(cursor.get("hour") or hour_of(moment - 3600))
-    shard = int(cursor.get("shard", 0))
-    start = cursor.get("start")
-    read = lost = hours = 0
-    while _end_of(hour) <= moment and read < MAX_ITEMS and hours < MAX_HOURS:
-        page = table.query(
-            keys.streak_due_partition(hour, shard), start_key=start, limit=MAX_ITEMS - read, consistent=True
-        )
-        read += len(page.items)
-        lost += sum(_lose(item, moment) for item in page.items)
-        start = page.last_key
-        if start is None:
-            shard += 1
-            if shard >= keys.STREAK_DUE_SHARDS:
-                shard, hour, hours = 0, _next(hour), hours + 1
-    table.put({**keys.streak_sweep_cursor(), "type": "streak_sweep", "hour": hour, "shard": shard,
-               **({"start": start} if start else {})})  # fmt: skip
-    return {"read": read, "lost": lost, "hour": hour, "shard": shard}
+    lost = [0]
+
+    def handle(item: Mapping[str, Any]) -> None:
+        lost[0] += _lose(dict(item), moment)
+
+    run = due_index.work_off(
+        keys.streak_sweep_cursor(),
+        "streak_sweep",
+        keys.streak_due_partition,
+        keys.STREAK_DUE_SHARDS,
+        handle,
+        moment,
+        max_items=MAX_ITEMS,
+        max_hours=MAX_HOURS,
+    )
+    return {"read": run.read, "lost": lost[0], "hour": run.hour, "shard": run.shard}
