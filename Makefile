@@ -105,8 +105,8 @@ test: $(VENV)/.test-installed $(AXE_CORE) ## Run every test: unit, integration (
 # (each of the -n processes would import them: about 2 s apiece).
 UNIT_PLUGINS_OFF := -p no:schemathesis -p no:hypothesispytest -p no:anyio
 
-test-unit: $(VENV)/.test-installed ## Run the unit tests only (moto in-process; no services, no browser)
-	$(PY) -m pytest tests/unit -m unit -n auto $(UNIT_PLUGINS_OFF) $(ARGS)
+test-unit: $(VENV)/.test-installed ## Run the unit tests but the slow ones (moto in-process; no services, no browser)
+	$(PY) -m pytest tests/unit -m "unit and not slow" -n auto $(UNIT_PLUGINS_OFF) $(ARGS)
 
 lint: $(VENV)/.lint-installed $(SAM_VENV)/.installed ## ruff, cfn-lint, sam validate --lint, OpenAPI and docs tables freshness
 	$(VENV)/bin/ruff check .

@@ -63,6 +63,7 @@ def _whole_board(limit: int) -> list[dict[str, Any]]:
         cursor = page.next
 
 
+@pytest.mark.slow
 def test_ranks_from_the_count_tree_match_a_brute_force_ranking(aws: Aws) -> None:
     aws.use_function_env("StreamFunction")
     rng = random.Random(7)

@@ -9,6 +9,8 @@ import random
 from collections import Counter
 from typing import Any
 
+import pytest
+
 from questline.campaigns import leaderboard, projection
 from questline.storage import get_table, keys
 from questline.storage.keys import PK, SK
@@ -78,6 +80,7 @@ def _batched(records: list[dict[str, Any]], seed: int) -> None:
         at += size
 
 
+@pytest.mark.slow
 def test_a_batch_counts_what_its_records_count_one_by_one(aws: Aws) -> None:
     aws.use_function_env("StreamFunction")
     records = _records(600, seed=3)
@@ -96,6 +99,7 @@ def test_a_batch_counts_what_its_records_count_one_by_one(aws: Aws) -> None:
         assert placed == (1 + sum(other < key for other in keys_on), len(keys_on))
 
 
+@pytest.mark.slow
 def test_replayed_and_overlapping_batches_change_nothing(aws: Aws) -> None:
     aws.use_function_env("StreamFunction")
     records = _records(300, seed=5)
@@ -110,6 +114,7 @@ def test_replayed_and_overlapping_batches_change_nothing(aws: Aws) -> None:
     assert _state(BATCHED) == {**_state(ONE_BY_ONE)}
 
 
+@pytest.mark.slow
 def test_a_transaction_that_loses_a_race_is_counted_record_by_record(aws: Aws, monkeypatch: Any) -> None:
     aws.use_function_env("StreamFunction")
     records = _records(120, seed=9)
@@ -133,6 +138,7 @@ def test_a_transaction_that_loses_a_race_is_counted_record_by_record(aws: Aws, m
     assert _state(BATCHED) == _state(ONE_BY_ONE)
 
 
+@pytest.mark.slow
 def test_no_item_is_written_by_every_change(aws: Aws, monkeypatch: Any) -> None:
     """1,000 changes in stream batches of 100: the writes each item takes, counted at the table."""
     aws.use_function_env("StreamFunction")

@@ -171,6 +171,7 @@ def _stored(aws: Aws, pid: str) -> list[tuple[str, str]]:
     )
 
 
+@pytest.mark.slow
 def test_a_batch_and_its_replays_leave_what_counting_one_by_one_leaves(aws: Aws) -> None:
     aws.use_function_env("StreamFunction")
     board = {"periods": ["daily", "weekly", "monthly"], "seasons": True}
@@ -225,6 +226,7 @@ def _writes_per_change(aws: Aws, monkeypatch: Any, pid: str, batch_size: int, ch
     return sum(writes.values()) / changes
 
 
+@pytest.mark.slow
 def test_the_recurring_boards_add_little_to_a_change(aws: Aws, monkeypatch: Any) -> None:
     aws.use_function_env("StreamFunction")
     _campaign("single")

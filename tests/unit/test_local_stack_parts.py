@@ -32,6 +32,7 @@ def test_template_tags_and_intrinsics_resolve() -> None:
     assert template.condition("IsProd") is False
 
 
+@pytest.mark.slow
 def test_the_transform_runs_once_per_template_and_is_kept_on_disk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
