@@ -97,6 +97,14 @@ def test_user_token_referrals_and_ledger_seed_examples(api: Api) -> None:
         claimr(api, "GET", "/user/referrals", params={"account": user, "platform": "discord", "pid": PID})
     )
     assert sorted(r["account"] for r in referrals["data"]["referrals"]) == sorted([friend, other])
+    assert referrals["data"]["next"] is None
+    named = {"account": user, "platform": "discord", "pid": PID}
+    first = ok(claimr(api, "GET", "/user/referrals", params={**named, "limit": 1}))["data"]
+    rest = ok(claimr(api, "GET", "/user/referrals", params={**named, "limit": 1, "after": first["next"]}))
+    paged = [r["account"] for r in first["referrals"] + rest["data"]["referrals"]]
+    assert sorted(paged) == sorted([friend, other]) and len(first["referrals"]) == 1
+    refused = claimr(api, "GET", "/user/referrals", params={**named, "limit": 0})
+    assert refused.status_code == 400 and refused.json()["success"] is False
     activity = ok(
         claimr(api, "GET", "/user/activity", params={"account": user, "platform": "discord", "pid": PID})
     )
@@ -351,3 +359,28 @@ def test_the_leaderboard_is_kept_by_the_stream(api: Api) -> None:
     assert [e["rank"] for e in first["leaderboard"] + rest["data"]["leaderboard"]] == [1, 2, 3, 4, 5]
     assert rest["data"]["next"] is None
     assert as_widget.status_code == 200 and as_widget.json()["data"]["rank"] == 2
+
+
+def test_a_daily_board_answers_beside_the_all_time_one(api: Api) -> None:
+    entity, pid = api.state["entity_id"], fresh("daily")
+    owner = api.bearer(api.state["secret_key"])
+    path = f"/api/entities/{entity}/campaigns/{pid}"
+    campaign = {"name": "Daily board", "leaderboard": {"periods": ["daily"]}}
+    assert api.request("PUT", path, json=campaign, headers=owner).status_code == 200
+    assert api.post(f"{path}/publish", headers=owner).status_code == 200
+    players = [fresh("day") for _ in range(3)]
+    for n, (player, xp) in enumerate(zip(players, (30, 50, 10), strict=True)):
+        reward = {"account": player, "platform": "discord", "pid": pid, "id": f"d{n}", "xp": xp}
+        ok(claimr(api, "POST", "/user/reward", json=reward))
+
+    def settled() -> Any:
+        board = ok(claimr(api, "GET", "/leaderboard", params={"pid": pid, "period": "daily"}))["data"]
+        return board if [e["score"] for e in board["leaderboard"]] == [50, 30, 10] else None
+
+    daily = eventually(settled)
+    all_time = ok(claimr(api, "GET", "/leaderboard", params={"pid": pid}))["data"]
+    assert set(daily) == set(all_time) and daily["total"] == 3
+    assert [e["rank"] for e in daily["leaderboard"]] == [1, 2, 3]
+    for params, field in (({"period": "weekly"}, "period"), ({"season": 0}, "season")):
+        refused = claimr(api, "GET", "/leaderboard", params={"pid": pid, **params})
+        assert refused.status_code == 400 and field in refused.json()["error"], refused.text
