@@ -22,9 +22,9 @@ the participant themself when their new key ranks before it (they moved up past 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
+from questline import clock
 from questline.campaigns import leaderboard
 from questline.identity.names import names_of
 from questline.storage import get_table, keys
@@ -76,7 +76,7 @@ def rank_changed(source_id: str, balance: Mapping[str, Any]) -> int:
     if not told:
         return 0
     at_ms = int(balance.get("at") or 0)
-    at = datetime.fromtimestamp(at_ms / 1000, UTC).isoformat().replace("+00:00", "Z") if at_ms else ""
+    at = clock.iso(at_ms / 1000) if at_ms else ""
     person = {
         "entity_id": entity_id,
         "pid": pid,
