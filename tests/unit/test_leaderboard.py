@@ -86,29 +86,31 @@ def test_ranks_from_the_count_tree_match_a_brute_force_ranking(aws: Aws) -> None
         score, at = held[identity]
         return (-min(score, leaderboard.MAX_SCORE), at)
 
+    def ranked(identity: str) -> int:  # ties share a rank: one plus the participants with a higher score
+        return 1 + sum(order(other)[0] < order(identity)[0] for other in held)
+
     expected = sorted(held, key=lambda i: (order(i), i))
     for identity in expected:
         standing = leaderboard.standing_of(ENTITY, P, identity)
         assert standing is not None
         rank = leaderboard.rank_of(ENTITY, P, str(standing["board_key"]))
-        assert rank.rank == 1 + sum(order(other) < order(identity) for other in held)
+        assert rank.rank == ranked(identity)
         assert rank.size == len(held)
     for gone in set(people) - set(held):
         assert leaderboard.standing_of(ENTITY, P, gone) is None
 
     board = _whole_board(limit=7)
     assert [e["user"]["id"] for e in board] == [public(i) for i in expected]
-    assert [e["rank"] for e in board] == [1 + sum(order(o) < order(i) for o in held) for i in expected]
+    assert [e["rank"] for e in board] == [ranked(i) for i in expected]
     assert [e["score"] for e in board] == [held[i][0] for i in expected]
 
     me = expected[len(expected) // 2]
     standing = leaderboard.standing_of(ENTITY, P, me)
     assert standing is not None
-    rank = leaderboard.rank_of(ENTITY, P, str(standing["board_key"])).rank
-    window = leaderboard.around(ENTITY, P, standing, rank, 3)
+    window = leaderboard.around(ENTITY, P, standing, 3)
     at = expected.index(me)
     assert [e["user"]["id"] for e in window] == [public(i) for i in expected[max(at - 3, 0) : at + 4]]
-    assert next(e["rank"] for e in window if e["user"]["id"] == public(me)) == rank
+    assert [e["rank"] for e in window] == [ranked(i) for i in expected[max(at - 3, 0) : at + 4]]
 
 
 def test_a_replayed_or_older_record_changes_nothing(aws: Aws) -> None:
@@ -127,15 +129,34 @@ def test_a_replayed_or_older_record_changes_nothing(aws: Aws) -> None:
     ]
 
 
-def test_ties_go_to_who_reached_the_score_first(aws: Aws) -> None:
+def test_ties_share_a_rank_listed_in_the_order_they_reached_the_score(aws: Aws) -> None:
     aws.use_function_env("StreamFunction")
     projection.apply_balance(_image("u001", 1, 40, 1_795_000_000_000))
     projection.apply_balance(_image("u002", 1, 50, 1_795_000_001_000))
     projection.apply_balance(_image("u001", 2, 50, 1_795_000_002_000))  # reaches 50 after u002
     projection.apply_balance(_image("u002", 2, 50, 1_795_000_003_000, xp=1))  # same score: keeps its time
+    projection.apply_balance(_image("u003", 1, 70, 1_795_000_004_000))
+    projection.apply_balance(_image("u004", 1, 30, 1_795_000_005_000))
 
     entries = leaderboard.page(ENTITY, P, 10, None).entries
-    assert [(e["user"]["id"], e["rank"]) for e in entries] == [(public("u002"), 1), (public("u001"), 2)]
+    assert [(e["user"]["id"], e["rank"]) for e in entries] == [
+        (public("u003"), 1),
+        (public("u002"), 2),
+        (public("u001"), 2),
+        (public("u004"), 4),
+    ]
+    second = leaderboard.page(ENTITY, P, 2, leaderboard.page(ENTITY, P, 2, None).next).entries
+    assert [e["rank"] for e in second] == [2, 4]  # a page starting inside a tie keeps its rank
+    standing = leaderboard.standing_of(ENTITY, P, "u001")
+    assert standing is not None
+    assert leaderboard.rank_of(ENTITY, P, str(standing["board_key"])).rank == 2
+    window = leaderboard.around(ENTITY, P, standing, 2)
+    assert [(e["user"]["id"], e["rank"]) for e in window] == [
+        (public("u003"), 1),
+        (public("u002"), 2),
+        (public("u001"), 2),
+        (public("u004"), 4),
+    ]
 
 
 # --- GET /leaderboard -------------------------------------------------------------------------------

@@ -92,11 +92,15 @@ def test_a_batch_counts_what_its_records_count_one_by_one(aws: Aws) -> None:
     assert batched["projections"] == one_by_one["projections"]
     assert batched["stats"] == one_by_one["stats"]
     assert batched["projections"]  # the check compared a board, not two empty ones
-    # every rank on the sharded board is the brute-force rank
-    keys_on = sorted(str(p["board_key"]) for p in batched["projections"].values() if p["board_key"])
-    for key in keys_on:
-        placed = leaderboard.rank_of(ENTITY, BATCHED, key)
-        assert placed == (1 + sum(other < key for other in keys_on), len(keys_on))
+    # every rank on the sharded board is the brute-force rank: one plus those with a higher score
+    scores = [
+        min(int(p["score"]), leaderboard.MAX_SCORE) for p in batched["projections"].values() if p["board_key"]
+    ]
+    for p in batched["projections"].values():
+        if p["board_key"]:
+            placed = leaderboard.rank_of(ENTITY, BATCHED, str(p["board_key"]))
+            higher = sum(other > min(int(p["score"]), leaderboard.MAX_SCORE) for other in scores)
+            assert placed == (1 + higher, len(scores))
 
 
 @pytest.mark.slow
@@ -176,3 +180,65 @@ def test_no_item_is_written_by_every_change(aws: Aws, monkeypatch: Any) -> None:
     assert count <= 100, (hottest, count)
     units = 2 * sum(writes.values()) / 1000  # a transactional write of an item under 1 KB: 2 WCU
     print(f"hottest item {hottest}: {count} writes per 1,000 changes; {units:.1f} WCU per change")
+
+
+@pytest.mark.slow
+def test_a_score_change_of_a_user_on_the_board_bills_at_most_six_write_units(
+    aws: Aws, monkeypatch: Any
+) -> None:
+    """500 users on the board (0 to 5,000 points), then 300 changes of 10 to 500 points in stream batches
+    of 100: the items each batch's transactions write, billed at 2 write units each, per change."""
+    aws.use_function_env("StreamFunction")
+    rng = random.Random(5)
+    people = [f"p{n:03d}" for n in range(500)]
+    totals = {who: rng.randrange(1, 5000) for who in people}
+    revs = dict.fromkeys(people, 1)
+    joining = [
+        {
+            "type": "balance",
+            "entity_id": ENTITY,
+            "pid": BATCHED,
+            "identity_id": who,
+            "rev": 1,
+            "total": totals[who],
+            "at": 1_795_000_000_000 + n,
+        }
+        for n, who in enumerate(people)
+    ]
+    for at in range(0, len(joining), 100):
+        projection.apply_batch(joining[at : at + 100])
+
+    written: list[int] = []
+    transact = Table.transact_write
+
+    def counting(self: Table, operations: Any, **kw: Any) -> None:
+        transact(self, operations, **kw)
+        written.append(len(operations))
+
+    monkeypatch.setattr(Table, "transact_write", counting)
+    for batch in range(3):
+        records = []
+        for who in rng.sample(people, 100):
+            revs[who] += 1
+            totals[who] += rng.randrange(10, 501)
+            records.append(
+                {
+                    "type": "balance",
+                    "entity_id": ENTITY,
+                    "pid": BATCHED,
+                    "identity_id": who,
+                    "rev": revs[who],
+                    "total": totals[who],
+                    "at": 1_796_000_000_000 + batch * 1000,
+                }
+            )
+        projection.apply_batch(records)
+    units = 2 * sum(written) / 300
+    print(f"{units:.2f} WCU per change")
+    assert units <= 6, f"{units:.2f} WCU per change ({sum(written)} items in {len(written)} transactions)"
+    ranked = sorted(people, key=lambda who: -totals[who])
+    for who in ranked[:20]:
+        standing = leaderboard.standing_of(ENTITY, BATCHED, who)
+        assert standing is not None
+        higher = sum(totals[other] > totals[who] for other in people)
+        assert leaderboard.rank_of(ENTITY, BATCHED, str(standing["board_key"])).rank == higher + 1

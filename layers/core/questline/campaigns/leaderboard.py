@@ -1,26 +1,27 @@
-"""Leaderboards: a campaign's participants by score, highest first, ties going to whoever reached the score
-first. The table's stream keeps them from balance changes (`campaigns.projection`); reads cost a fixed
-number of small items whatever the size of the board or the rank asked for.
+"""Leaderboards: a campaign's participants by score, highest first; participants with the same score share
+a rank and are listed in the order they reached it. The table's stream keeps them from balance changes
+(`campaigns.projection`); reads cost a fixed number of small items whatever the size of the board or the
+rank asked for.
 
 Each participant on the board has a *board key* of 22 digits: the complement of the score (10 digits, so a
 higher score sorts first) and the millisecond since 2020 at which the score was reached (12 digits, earlier
 first). GSI2 lists the board in key order (top N, paging, the users around a user).
 
-A rank is one plus the number of keys below the participant's, read from a count tree instead of counted:
-the key's digits, two at a time, make 11 levels; the node of level `l` for prefix `p` (the first `2l` digits
-of a key) holds `c00`…`c99`, how many keys on the board continue `p` with those two digits. The rank of key
-`K` sums, at each level, the counts below `K`'s digits in the node of `K`'s prefix: eleven small items, one
-BatchGetItem. A score change subtracts the old key and adds the new one along their paths (where both
-paths share a node and digits, the two cancel), in the same transaction as the participant's projection,
-which is conditional on the balance revision, so a replayed stream record changes nothing.
+A rank is one plus the number of participants with a higher score, read from a count tree instead of
+counted (decision 11): the score's 10 digits, two at a time, make 5 levels; the node of level `l` for
+prefix `p` (the first `2l` digits of the score's complement) holds `c00`…`c99`, how many participants'
+scores continue `p` with those two digits. The rank of a score sums, at each level, the counts below its
+digits in the node of its prefix. A score change subtracts the old score and adds the new one along their
+paths: the levels above where the two scores part cancel and are not written, so a change writes one to
+three nodes, and the nodes of the scores near it, which the changes of a stream batch share. The tree is
+written in the same transaction as the participant's projection, which is conditional on the balance
+revision, so a replayed stream record changes nothing.
 
 The stream applies a batch's changes together (`campaigns.projection.apply_batch`): the counters of every
-change in one transaction are summed per node, so a node the changes share (the root, the levels the keys of
-most users share) is written once per transaction, not once per change. The nodes of the first
-`SHARDED_LEVELS` levels are also split into `SHARDS` items (a transaction writes the shard its first
-participant's hash picks; reads sum them), so no item is written by every change of a campaign (decision 8).
-
-Two participants who reach the same score in the same millisecond share a key, and a rank.
+change in one transaction are summed per node, so a node the changes share is written once per
+transaction, not once per change. Every node is also split into `SHARDS` items (a transaction writes the
+shard its first participant's hash picks; reads sum them), so no item is written by every change of a
+campaign (decision 8).
 """
 
 from __future__ import annotations
@@ -44,11 +45,11 @@ MAX_SCORE = 10**SCORE_DIGITS - 1  # higher scores rank as this one
 TIME_DIGITS = 12
 EPOCH_MS = 1_577_836_800_000  # 2020-01-01T00:00:00Z: 12 digits of milliseconds last until 2051
 KEY_DIGITS = SCORE_DIGITS + TIME_DIGITS
-LEVELS = KEY_DIGITS // 2
+LEVELS = SCORE_DIGITS // 2  # the count tree's: ranks are by score alone
 ROOT = ""
 SIZE = "size"
-SHARDED_LEVELS = 5  # the score's levels: the nodes most changes write
-SHARDS = 2  # items per node of those levels; shard 0 is the unsharded node's own item
+SHARDED_LEVELS = LEVELS  # every level's node is split in shards
+SHARDS = 2  # items per node; shard 0 is the unsharded node's own item
 MAX_PAGE = 1000
 MAX_AROUND = 50
 ALL = keys.ALL_TIME_BOARD
@@ -63,9 +64,9 @@ def board_key(score: int, reached_ms: int) -> str | None:
 
 
 def _path(key: str) -> list[tuple[str, str]]:
-    """(node prefix, the key's two digits at that node) for every level (11 for the all-time board's keys,
-    5 for a recurring board's score-only keys)."""
-    return [(key[: 2 * level], key[2 * level : 2 * level + 2]) for level in range(len(key) // 2)]
+    """(node prefix, the score's two digits at that node) for each of the count tree's five levels."""
+    score = key[:SCORE_DIGITS]
+    return [(score[: 2 * level], score[2 * level : 2 * level + 2]) for level in range(LEVELS)]
 
 
 def tree_changes(old_key: str | None, new_key: str | None) -> dict[str, dict[str, int]]:
@@ -207,8 +208,8 @@ class Rank(NamedTuple):
 
 
 def rank_of(entity_id: str, pid: str, key: str, board: str = ALL) -> Rank:
-    """The rank of `key` and the board's size: one BatchGetItem of the key's eleven nodes (the upper
-    levels' shards summed; a recurring board's five, each in two shards)."""
+    """The rank of `key` and the board's size: one BatchGetItem of its score's five nodes, each in two
+    shards (summed)."""
     found = _summed(get_table().batch_get(_path_keys(entity_id, pid, key, board)))
     below = 0
     for prefix, digits in _path(key):
@@ -217,14 +218,14 @@ def rank_of(entity_id: str, pid: str, key: str, board: str = ALL) -> Rank:
     return Rank(below + 1, int(found.get(ROOT, {}).get(SIZE, 0)))
 
 
-def ranks_of(entity_id: str, pid: str, board_keys: Sequence[str]) -> list[int]:
+def ranks_of(entity_id: str, pid: str, board_keys: Sequence[str], board: str = ALL) -> list[int]:
     """The ranks of several keys at once: one BatchGetItem of their paths' nodes, each node read once."""
-    wanted = {str(key[SK]): key for board in board_keys for key in _path_keys(entity_id, pid, board)}
+    wanted = {str(key[SK]): key for one in board_keys for key in _path_keys(entity_id, pid, one, board)}
     found = _summed(get_table().batch_get(list(wanted.values()))) if wanted else {}
     ranks = []
-    for board in board_keys:
+    for one in board_keys:
         below = 0
-        for prefix, digits in _path(board):
+        for prefix, digits in _path(one):
             node = found.get(prefix, {})
             below += sum(int(node.get(f"c{d:02d}", 0)) for d in range(int(digits)))
         ranks.append(below + 1)
@@ -259,11 +260,12 @@ def _entry(item: Mapping[str, Any], rank: int) -> dict[str, Any]:
 def _ranked(
     items: Sequence[Mapping[str, Any]], first_rank: int, previous: tuple[str, int] | None
 ) -> list[dict[str, Any]]:
-    """Entries in board order from `first_rank`; equal keys share the rank of the first of them."""
+    """Entries in board order from `first_rank`; equal scores share the rank of the first of them."""
     entries = []
     for index, item in enumerate(items):
         rank = first_rank + index
-        if previous is not None and previous[0] == item["board_key"]:
+        score = recurring.rank_key(str(item["board_key"]))
+        if previous is not None and recurring.rank_key(previous[0]) == score:
             rank = previous[1]
         entries.append(_entry(item, rank))
         previous = (str(item["board_key"]), rank)
@@ -299,24 +301,19 @@ def page(entity_id: str, pid: str, limit: int, cursor: str | None, board: str = 
 
 
 def around(
-    entity_id: str, pid: str, standing: Mapping[str, Any], rank: int, count: int, board: str = ALL
+    entity_id: str, pid: str, standing: Mapping[str, Any], count: int, board: str = ALL
 ) -> list[dict[str, Any]]:
-    """The `count` entries above a participant (whose rank is `rank`), the participant, and the `count`
-    below: two queries of at most `count` entries."""
+    """The `count` entries above a participant, the participant, and the `count` below: two queries of at
+    most `count` entries, and the ranks of the window's scores in one BatchGetItem of their nodes (ties
+    share a rank, so a neighbour's rank is not its distance from the participant's)."""
     table, partition = get_table(), keys.board_ranks(entity_id, pid, board)
     at = str(standing[GSI2SK])
     above = table.query(partition, index=GSI2, before=at, forward=False, limit=count).items
     below = table.query(partition, index=GSI2, after=at, limit=count).items
     window = [*reversed(above), standing, *below]
-    me = len(above)
-    ranks = [rank] * len(window)
-    for i in range(me + 1, len(window)):
-        same = window[i]["board_key"] == window[i - 1]["board_key"]
-        ranks[i] = ranks[i - 1] if same else rank + i - me
-    for i in range(me - 1, -1, -1):
-        same = window[i]["board_key"] == window[i + 1]["board_key"]
-        ranks[i] = ranks[i + 1] if same else rank - (me - i)
-    return [_entry(item, r) for item, r in zip(window, ranks, strict=True)]
+    scores = sorted({str(recurring.rank_key(str(item["board_key"]))) for item in window})
+    ranks = dict(zip(scores, ranks_of(entity_id, pid, scores, board), strict=True))
+    return [_entry(item, ranks[str(recurring.rank_key(str(item["board_key"])))]) for item in window]
 
 
 def view(
@@ -344,9 +341,7 @@ def view(
     if around_count:
         if identity_id is None and not user_named:
             raise BadRequest("around needs the user's account and platform", field="around")
-        entries = (
-            around(entity_id, pid, standing, placed.rank, around_count, board) if standing and placed else []
-        )
+        entries = around(entity_id, pid, standing, around_count, board) if standing else []
         answer.update(leaderboard=entries, next=None)
     else:
         found = page(entity_id, pid, min(limit or campaign.leaderboard.max_entries, MAX_PAGE), after, board)

@@ -117,9 +117,7 @@ def _move_operations(
     found: list[TxUpdate | TxDelete] = []
     for move in moves:
         found.append(leaderboard.entry_operation(entity_id, pid, identity_id, move, profile))
-        found += leaderboard.tree_operations(
-            entity_id, pid, recurring.rank_key(move.old), recurring.rank_key(move.new), shard, move.board
-        )
+        found += leaderboard.tree_operations(entity_id, pid, move.old, move.new, shard, move.board)
     return found
 
 
@@ -309,7 +307,7 @@ def _chunks(entity_id: str, pid: str, changes: list[_Change]) -> list[list[_Chan
         mine = {f"N{p}" for p in _tree(change)} | {str(op.key[keys.SK]) for op in _stats_changes(change)}
         for move in change.board_moves():
             mine.add(f"E{move.board}#{change.identity_id}")
-            tree = leaderboard.tree_changes(recurring.rank_key(move.old), recurring.rank_key(move.new))
+            tree = leaderboard.tree_changes(move.old, move.new)
             mine |= {f"{move.board}#N{p}" for p in tree}
         if current and len(current) + 1 + len(touched | mine) > TRANSACTION_ITEMS:
             chunks.append(current)
@@ -338,7 +336,7 @@ def _chunk_operations(
             )
             leaderboard.add_changes(
                 boards.setdefault(move.board, {}),
-                leaderboard.tree_changes(recurring.rank_key(move.old), recurring.rank_key(move.new)),
+                leaderboard.tree_changes(move.old, move.new),
             )
         for op in _stats_changes(change):
             sk = str(op.key[keys.SK])

@@ -92,6 +92,8 @@ def board_id(kind: str, period: str) -> str:
 
 
 def rank_key(listing_key: str | None) -> str | None:
+    """What a board's listing key ranks by, on every board: the score's digits (a participant ranks after
+    those with a higher score, beside those with the same)."""
     return listing_key[:RANK_DIGITS] if listing_key else None
 
 
